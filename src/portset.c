@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portaudit/portset.h"
+
+static inline uint64_t bit(unsigned port)
+{
+	return UINT64_C(1) << (port % 64u);
+}
+
+/* Mask of the bits lo..hi (0..63) of one word. */
+static inline uint64_t word_mask(unsigned lo, unsigned hi)
+{
+	uint64_t upto_hi = hi == 63 ? UINT64_MAX : (UINT64_C(1) << (hi + 1)) - 1;
+	return upto_hi & (UINT64_MAX << lo);
+}
+
+void portset_clear(struct portset *s)
+{
+	memset(s->w, 0, sizeof(s->w));
+}
+
+void portset_fill(struct portset *s)
+{
+	memset(s->w, 0xff, sizeof(s->w));
+}
+
+void portset_add(struct portset *s, uint16_t port)
+{
+	s->w[port / 64u] |= bit(port);
+}
+
+void portset_remove(struct portset *s, uint16_t port)
+{
+	s->w[port / 64u] &= ~bit(port);
+}
+
+bool portset_contains(const struct portset *s, uint16_t port)
+{
+	return s->w[port / 64u] & bit(port);
+}
+
+/* Set (set=true) or clear the bits lo..hi, a whole word at a time. */
+static void change_range(struct portset *s, unsigned lo, unsigned hi, bool set)
+{
+	assert(lo <= hi && hi < PORTSET_PORTS);
+
+	for (unsigned wi = lo / 64u; wi <= hi / 64u; wi++) {
+		unsigned first = wi == lo / 64u ? lo % 64u : 0;
+		unsigned last = wi == hi / 64u ? hi % 64u : 63;
+		uint64_t m = word_mask(first, last);
+
+		if (set)
+			s->w[wi] |= m;
+		else
+			s->w[wi] &= ~m;
+	}
+}
+
+void portset_add_range(struct portset *s, uint16_t lo, uint16_t hi)
+{
+	change_range(s, lo, hi, true);
+}
+
+void portset_remove_range(struct portset *s, uint16_t lo, uint16_t hi)
+{
+	change_range(s, lo, hi, false);
+}
+
+void portset_union(struct portset *dst, const struct portset *src)
+{
+	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+		dst->w[i] |= src->w[i];
+}
+
+void portset_intersect(struct portset *dst, const struct portset *src)
+{
+	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+		dst->w[i] &= src->w[i];
+}
+
+void portset_subtract(struct portset *dst, const struct portset *src)
+{
+	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+		dst->w[i] &= ~src->w[i];
+}
+
+unsigned portset_count(const struct portset *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+		n += (unsigned)__builtin_popcountll(s->w[i]);
+	return n;
+}
+
+unsigned portset_count_range(const struct portset *s, uint16_t lo, uint16_t hi)
+{
+	unsigned n = 0;
+
+	if (lo > hi)
+		return 0;
+	for (unsigned wi = lo / 64u; wi <= hi / 64u; wi++) {
+		unsigned first = wi == lo / 64u ? lo % 64u : 0;
+		unsigned last = wi == hi / 64u ? hi % 64u : 63;
+
+		n += (unsigned)__builtin_popcountll(s->w[wi] & word_mask(first, last));
+	}
+	return n;
+}
+
+bool portset_is_empty(const struct portset *s)
+{
+	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+		if (s->w[i])
+			return false;
+	return true;
+}
+
+bool portset_equal(const struct portset *a, const struct portset *b)
+{
+	return memcmp(a->w, b->w, sizeof(a->w)) == 0;
+}
+
+/* First port >= from whose bit equals want, or PORTSET_PORTS when there is none. */
+static unsigned find_next(const struct portset *s, unsigned from, bool want)
+{
+	if (from >= PORTSET_PORTS)
+		return PORTSET_PORTS;
+
+	unsigned wi = from / 64u;
+	uint64_t word = (want ? s->w[wi] : ~s->w[wi]) & (UINT64_MAX << (from % 64u));
+
+	while (word == 0) {
+		if (++wi == PORTSET_WORDS)
+			return PORTSET_PORTS;
+		word = want ? s->w[wi] : ~s->w[wi];
+	}
+	return wi * 64u + (unsigned)__builtin_ctzll(word);
+}
+
+bool portset_next_run(const struct portset *s, unsigned *cursor, struct portrun *ret)
+{
+	unsigned lo = find_next(s, *cursor, true);
+
+	if (lo >= PORTSET_PORTS)
+		return false;
+
+	unsigned end = find_next(s, lo + 1, false);
+
+	ret->lo = (uint16_t)lo;
+	ret->hi = (uint16_t)(end - 1);
+	*cursor = end;
+	return true;
+}
+
+/*
+ * The parser below follows proc_do_large_bitmap() and proc_get_long() in
+ * kernel/sysctl.c (Linux 5.x-6.x), because a value is only correct if the kernel
+ * reads it the same way.  The kernel copies at most 21 bytes (TMPBUFLEN - 1) of a
+ * number into a NUL-terminated scratch buffer, accepts an optional '-' (to reject
+ * it later), requires a digit, reads base 0 like strtoul ("0x" + hex digit means
+ * hex, any other leading '0' means octal), rejects a number that fills all 21
+ * bytes, and then demands that the next byte, if any, is an allowed terminator:
+ * '-' ',' '\n' after the first number of an item, ',' '\n' '\0' after the second.
+ * One terminator byte is consumed, then any run of newlines.  Everything it rejects
+ * is EINVAL; the reason codes here only say why, for people.
+ */
+#define KERNEL_NUMBER_MAX 21u
+
+struct number {
+	unsigned long value; /* saturated at PORTSET_PORTS */
+	bool negative;
+	bool has_terminator;
+	char terminator;
+};
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+static int fail(struct portset_parse_info *info, size_t offset, enum portset_parse_error e)
+{
+	if (info) {
+		info->offset = offset;
+		info->error = e;
+	}
+	return -EINVAL;
+}
+
+static int get_number(const char *buf, size_t len, size_t *pos, const char *terminators,
+		      size_t n_terminators, enum portset_parse_error if_empty,
+		      struct number *ret, struct portset_parse_info *info)
+{
+	size_t start = *pos, size = len - start;
+	/* The kernel's scratch copy: bytes at or past 'window' read as NUL. */
+	size_t window = start + (size < KERNEL_NUMBER_MAX ? size : KERNEL_NUMBER_MAX);
+#define AT(i) ((i) < window ? buf[i] : '\0')
+	size_t p = start;
+	unsigned base = 10;
+	bool overflow = false;
+	unsigned long value = 0;
+
+	if (size == 0)
+		return fail(info, start, if_empty);
+
+	ret->negative = false;
+	if (buf[p] == '-' && size > 1) {
+		ret->negative = true;
+		p++;
+	}
+	if (!is_digit(AT(p))) {
+		char c = AT(p);
+		return fail(info, p,
+			    c == ' ' || c == '\t' ? PORTSET_PARSE_SPACE
+						  : PORTSET_PARSE_EXPECTED_NUMBER);
+	}
+	if (AT(p) == '0') {
+		char x = AT(p + 1);
+		if ((x == 'x' || x == 'X') && digit_value(AT(p + 2)) < 16) {
+			base = 16;
+			p += 2;
+		} else
+			base = 8;
+	}
+	for (; digit_value(AT(p)) < (int)base; p++) {
+		value = value * base + (unsigned long)digit_value(AT(p));
+		if (value >= PORTSET_PORTS) {
+			overflow = true;
+			value = PORTSET_PORTS;
+		}
+	}
+#undef AT
+	if (p - start >= KERNEL_NUMBER_MAX)
+		return fail(info, start, PORTSET_PARSE_TOO_LONG);
+
+	ret->has_terminator = p < len;
+	if (ret->has_terminator) {
+		char c = buf[p];
+
+		if (!memchr(terminators, c, n_terminators)) {
+			enum portset_parse_error e = PORTSET_PARSE_BAD_SEPARATOR;
+
+			if (base == 8 && (c == '8' || c == '9'))
+				e = PORTSET_PARSE_OCTAL_DIGIT;
+			else if (c == ' ' || c == '\t')
+				e = PORTSET_PARSE_SPACE;
+			return fail(info, p, e);
+		}
+		ret->terminator = c;
+	}
+	if (ret->negative)
+		return fail(info, start, PORTSET_PARSE_NEGATIVE);
+	if (overflow)
+		return fail(info, start, PORTSET_PARSE_OUT_OF_RANGE);
+
+	ret->value = value;
+	*pos = p;
+	return 0;
+}
+
+static void skip_newlines(const char *buf, size_t len, size_t *pos)
+{
+	while (*pos < len && buf[*pos] == '\n')
+		(*pos)++;
+}
+
+int portset_parse(const char *buf, size_t len, struct portset *ret,
+		  struct portset_parse_info *ret_info)
+{
+	static const char after_first[] = { '-', ',', '\n' };
+	static const char after_second[] = { ',', '\n', '\0' };
+	struct portset set;
+	size_t pos = 0;
+	int r;
+
+	portset_clear(&set);
+	skip_newlines(buf, len, &pos);
+	while (pos < len) {
+		struct number a, b;
+		size_t item = pos;
+
+		r = get_number(buf, len, &pos, after_first, sizeof(after_first),
+			       PORTSET_PARSE_EXPECTED_NUMBER, &a, ret_info);
+		if (r < 0)
+			return r;
+		b = a;
+		if (pos < len)
+			pos++; /* the terminator */
+		if (a.has_terminator && a.terminator == '-') {
+			r = get_number(buf, len, &pos, after_second, sizeof(after_second),
+				       PORTSET_PARSE_MISSING_END, &b, ret_info);
+			if (r < 0)
+				return r;
+			if (a.value > b.value)
+				return fail(ret_info, item, PORTSET_PARSE_REVERSED);
+			if (pos < len)
+				pos++;
+		}
+		portset_add_range(&set, (uint16_t)a.value, (uint16_t)b.value);
+		skip_newlines(buf, len, &pos);
+	}
+
+	*ret = set;
+	return 0;
+}
+
+const char *portset_parse_error_to_string(enum portset_parse_error e)
+{
+	static const char *const table[_PORTSET_PARSE_ERROR_MAX] = {
+		[PORTSET_PARSE_EXPECTED_NUMBER] = "expected a port number",
+		[PORTSET_PARSE_SPACE] = "blanks are not allowed in the list",
+		[PORTSET_PARSE_NEGATIVE] = "negative number",
+		[PORTSET_PARSE_TOO_LONG] = "number longer than 20 characters",
+		[PORTSET_PARSE_OUT_OF_RANGE] = "port number above 65535",
+		[PORTSET_PARSE_OCTAL_DIGIT] =
+			"digit 8 or 9 in a number with a leading zero, which the kernel reads as octal",
+		[PORTSET_PARSE_BAD_SEPARATOR] = "expected ',', '-' or a newline after a number",
+		[PORTSET_PARSE_MISSING_END] = "range without an end",
+		[PORTSET_PARSE_REVERSED] = "range start is greater than its end",
+	};
+
+	if ((unsigned)e >= ARRAY_SIZE(table))
+		return "invalid port list";
+	return table[e];
+}
+
+/* Append the decimal form of v at buf + *n when it fits; always advance *n. */
+static void put_number(char *buf, size_t size, size_t *n, unsigned v)
+{
+	char tmp[8];
+	size_t k = 0;
+
+	do {
+		tmp[k++] = (char)('0' + v % 10u);
+		v /= 10u;
+	} while (v);
+	while (k--) {
+		if (*n + 1 < size)
+			buf[*n] = tmp[k];
+		(*n)++;
+	}
+}
+
+static void put_char(char *buf, size_t size, size_t *n, char c)
+{
+	if (*n + 1 < size)
+		buf[*n] = c;
+	(*n)++;
+}
+
+size_t portset_format(const struct portset *s, char *buf, size_t size)
+{
+	struct portrun run;
+	size_t n = 0;
+
+	PORTSET_FOREACH_RUN(s, cursor, run)
+	{
+		if (n > 0)
+			put_char(buf, size, &n, ',');
+		put_number(buf, size, &n, run.lo);
+		if (run.hi != run.lo) {
+			put_char(buf, size, &n, '-');
+			put_number(buf, size, &n, run.hi);
+		}
+	}
+	if (size > 0)
+		buf[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
+int portset_format_alloc(const struct portset *s, char **ret)
+{
+	size_t n = portset_format(s, NULL, 0);
+	char *buf = malloc(n + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	portset_format(s, buf, n + 1);
+	*ret = buf;
+	return 0;
+}
