@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PORTAUDIT_ROOT_H
+#define PORTAUDIT_ROOT_H
+
+/*
+ * The root context: every host path portaudit reads or writes is opened below it.
+ * "/" is the live system; any other directory is an offline tree (a container
+ * image, a support bundle, a test fixture) in which absolute symlinks resolve
+ * inside the tree and ".." cannot leave it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "portaudit/macro.h"
+
+struct root {
+	int fd;      /* O_PATH|O_DIRECTORY descriptor of the root */
+	char *path;  /* as given, for messages: "/" or "/srv/tree" */
+	bool live;   /* the running system (path "/"): netlink and the bus are usable */
+};
+
+/* Open the root at path (NULL means "/"). Returns 0 or a negative errno. */
+int root_new(const char *path, struct root **ret);
+/* Close and free; accepts NULL, returns NULL. */
+struct root *root_free(struct root *r);
+DEFINE_FREEP(struct root, root_free)
+
+/*
+ * Open path (absolute within the root, e.g. "/proc/sys/kernel/x") below the root
+ * with open(2) flags; O_CLOEXEC is always added.  Returns 0 or a negative errno.
+ */
+int root_open(const struct root *r, const char *path, int flags, int *ret_fd);
+
+/* The path as the operator sees it ("/srv/tree/etc/x"), for messages; NULL on ENOMEM. */
+char *root_display_path(const struct root *r, const char *path);
+
+#endif

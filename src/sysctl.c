@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "portaudit/sysctl.h"
+
+int sysctl_key_to_path(const char *key, char *buf, size_t size)
+{
+	static const char prefix[] = "/proc/sys/";
+	size_t klen = strlen(key);
+	const char *sep = strpbrk(key, "./");
+	bool swap = sep && *sep == '.';
+
+	if (sizeof(prefix) + klen > size)
+		return -ENAMETOOLONG;
+	memcpy(buf, prefix, sizeof(prefix) - 1);
+	for (size_t i = 0; i < klen; i++) {
+		char c = key[i];
+
+		if (swap && c == '.')
+			c = '/';
+		else if (swap && c == '/')
+			c = '.';
+		buf[sizeof(prefix) - 1 + i] = c;
+	}
+	buf[sizeof(prefix) - 1 + klen] = '\0';
+	return 0;
+}
+
+int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t *ret_len)
+{
+	/* Worst case of ip_local_reserved_ports is 254738 bytes. */
+	size_t size = 512 * 1024;
+	_cleanup_close_ int fd = -1;
+	char path[4096];
+	int ret;
+
+	ret = sysctl_key_to_path(key, path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	ret = root_open(r, path, O_RDONLY | O_NOCTTY, &fd);
+	if (ret < 0)
+		return ret;
+
+	for (;;) {
+		_cleanup_free_ char *buf = malloc(size + 1);
+		ssize_t n;
+
+		if (!buf)
+			return -ENOMEM;
+		n = pread(fd, buf, size, 0);
+		if (n < 0)
+			return -errno;
+		/* A full buffer may be a cut value: the kernel gives it all in one read. */
+		if ((size_t)n == size && size < 16 * 1024 * 1024) {
+			size *= 2;
+			continue;
+		}
+		buf[n] = '\0';
+		*ret_len = (size_t)n;
+		*ret_value = TAKE_PTR(buf);
+		return 0;
+	}
+}
+
+static const char *skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	return s;
+}
+
+/* Read a decimal number of at most 65535 at *s, advancing it; 0 or -EBADMSG. */
+static int parse_u16(const char **s, unsigned *ret)
+{
+	unsigned v = 0;
+	const char *p = *s;
+
+	if (*p < '0' || *p > '9')
+		return -EBADMSG;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > 65535)
+			return -EBADMSG;
+	}
+	*s = p;
+	*ret = v;
+	return 0;
+}
+
+int sysctl_parse_port_range(const char *value, uint16_t *ret_lo, uint16_t *ret_hi)
+{
+	const char *p = skip_blanks(value);
+	unsigned lo, hi;
+
+	if (parse_u16(&p, &lo) < 0 || (*p != ' ' && *p != '\t'))
+		return -EBADMSG;
+	p = skip_blanks(p);
+	if (parse_u16(&p, &hi) < 0 || *skip_blanks(p) != '\0' || lo > hi)
+		return -EBADMSG;
+	*ret_lo = (uint16_t)lo;
+	*ret_hi = (uint16_t)hi;
+	return 0;
+}
+
+int sysctl_parse_uint(const char *value, unsigned *ret)
+{
+	const char *p = skip_blanks(value);
+	unsigned v;
+
+	if (parse_u16(&p, &v) < 0 || *skip_blanks(p) != '\0')
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
