@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "portaudit/options.h"
+#include "portaudit/portset.h"
+#include "portaudit/root.h"
+#include "portaudit/sysctl.h"
+
+/* What this version knows of the host: the kernel's three port sysctls. */
+struct kernel_ports {
+	uint16_t range_lo, range_hi;
+	struct portset reserved;
+	unsigned unprivileged_start;
+	bool have_unprivileged_start;
+};
+
+/* Print "portaudit: cannot read 'PATH': REASON" for a sysctl. */
+static void error_sysctl(const struct root *root, const char *key, int r, const char *why)
+{
+	char path[4096];
+	_cleanup_free_ char *shown = NULL;
+
+	if (sysctl_key_to_path(key, path, sizeof(path)) == 0)
+		shown = root_display_path(root, path);
+	fprintf(stderr, "portaudit: cannot read '%s': %s\n", shown ? shown : key,
+		why ? why : strerror(-r));
+}
+
+static int read_kernel_ports(const struct root *root, struct kernel_ports *ret)
+{
+	_cleanup_free_ char *range = NULL, *reserved = NULL, *unpriv = NULL;
+	struct portset_parse_info info;
+	size_t len;
+	int r;
+
+	r = sysctl_read(root, SYSCTL_PORT_RANGE, &range, &len);
+	if (r < 0) {
+		error_sysctl(root, SYSCTL_PORT_RANGE, r, NULL);
+		return r;
+	}
+	r = sysctl_parse_port_range(range, &ret->range_lo, &ret->range_hi);
+	if (r < 0) {
+		error_sysctl(root, SYSCTL_PORT_RANGE, r, "not two port numbers 'min max'");
+		return r;
+	}
+
+	r = sysctl_read(root, SYSCTL_RESERVED_PORTS, &reserved, &len);
+	if (r < 0) {
+		error_sysctl(root, SYSCTL_RESERVED_PORTS, r, NULL);
+		return r;
+	}
+	r = portset_parse(reserved, len, &ret->reserved, &info);
+	if (r < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "byte %zu: %s", info.offset + 1,
+			 portset_parse_error_to_string(info.error));
+		error_sysctl(root, SYSCTL_RESERVED_PORTS, r, why);
+		return r;
+	}
+
+	/* Older kernels (< 4.11) have no such key: not an error. */
+	ret->have_unprivileged_start =
+		sysctl_read(root, SYSCTL_UNPRIVILEGED_PORT_START, &unpriv, &len) == 0 &&
+		sysctl_parse_uint(unpriv, &ret->unprivileged_start) == 0;
+	return 0;
+}
+
+static int print_kernel_ports(const struct root *root, const struct kernel_ports *k,
+			      unsigned verbose)
+{
+	_cleanup_free_ char *list = NULL;
+	unsigned range_size = (unsigned)k->range_hi - k->range_lo + 1;
+	unsigned reserved_inside = portset_count_range(&k->reserved, k->range_lo, k->range_hi);
+
+	if (portset_format_alloc(&k->reserved, &list) < 0)
+		return -ENOMEM;
+	printf("portaudit %s: %s (this network namespace)\n", PACKAGE_VERSION,
+	       root->live ? "live host" : root->path);
+	printf("  %-36s %u-%u (%u ports)\n", SYSCTL_PORT_RANGE, k->range_lo, k->range_hi,
+	       range_size);
+	printf("  %-36s %s (%u ports, %u inside the range)\n", SYSCTL_RESERVED_PORTS,
+	       *list ? list : "(none)", portset_count(&k->reserved), reserved_inside);
+	if (k->have_unprivileged_start)
+		printf("  %-36s %u\n", SYSCTL_UNPRIVILEGED_PORT_START, k->unprivileged_start);
+	printf("  ephemeral ports left for clients: %u\n", range_size - reserved_inside);
+	if (verbose) {
+		_cleanup_free_ char *shown = root_display_path(root, "/proc/sys/net/ipv4");
+
+		printf("  source: %s\n", shown ? shown : "/proc/sys/net/ipv4");
+	}
+	printf("Not checked by this version: the inventory, sysctl.d, live sockets and socket units.\n");
+	return 0;
+}
+
+static int run(const struct options *opts)
+{
+	_cleanup_(root_freep) struct root *root = NULL;
+	struct kernel_ports k;
+	int r;
+
+	r = root_new(opts->root, &root);
+	if (r < 0) {
+		fprintf(stderr, "portaudit: cannot open root '%s': %s\n",
+			opts->root ? opts->root : "/", strerror(-r));
+		return EXIT_BAD_INPUT;
+	}
+	if (read_kernel_ports(root, &k) < 0)
+		return EXIT_BAD_INPUT;
+	if (!opts->quiet && print_kernel_ports(root, &k, opts->verbose) < 0) {
+		fprintf(stderr, "portaudit: out of memory\n");
+		return EXIT_BAD_INPUT;
+	}
+	return EXIT_CLEAN;
+}
+
+int main(int argc, char *argv[])
+{
+	struct options opts;
+	const char *unbuilt;
+	int ret;
+
+	if (options_parse(argc, argv, &opts) < 0) {
+		fprintf(stderr, "portaudit: %s (see 'portaudit --help')\n", opts.error);
+		options_done(&opts);
+		return EXIT_BAD_INPUT;
+	}
+	switch (opts.action) {
+	case ACTION_HELP:
+		fputs(options_help(), stdout);
+		ret = EXIT_CLEAN;
+		break;
+	case ACTION_VERSION:
+		printf("portaudit %s\n", PACKAGE_VERSION);
+		ret = EXIT_CLEAN;
+		break;
+	case ACTION_AUDIT:
+	default:
+		unbuilt = options_unbuilt(&opts);
+		if (unbuilt) {
+			fprintf(stderr, "portaudit: %s is not built in this version yet\n", unbuilt);
+			ret = EXIT_BAD_INPUT;
+		} else
+			ret = run(&opts);
+		break;
+	}
+	options_done(&opts);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "portaudit: cannot write output: %s\n", strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	return ret;
+}
