@@ -83,6 +83,24 @@ int root_open(const struct root *r, const char *path, int flags, int *ret_fd)
 	return 0;
 }
 
+int root_opendir(const struct root *r, const char *path, DIR **ret_dir)
+{
+	_cleanup_close_ int fd = -1;
+	DIR *d;
+	int ret;
+
+	ret = root_open(r, path, O_RDONLY | O_DIRECTORY, &fd);
+	if (ret < 0)
+		return ret;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	/* The stream owns the fd now. */
+	fd = -1;
+	*ret_dir = d;
+	return 0;
+}
+
 char *root_display_path(const struct root *r, const char *path)
 {
 	char *s;

@@ -9,6 +9,7 @@
  * inside the tree and ".." cannot leave it.
  */
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,6 +32,12 @@ DEFINE_FREEP(struct root, root_free)
  * with open(2) flags; O_CLOEXEC is always added.  Returns 0 or a negative errno.
  */
 int root_open(const struct root *r, const char *path, int flags, int *ret_fd);
+
+/*
+ * Open the directory path below the root for reading its entries.  Returns 0 or a
+ * negative errno (-ENOENT when it does not exist, -ENOTDIR when it is no directory).
+ */
+int root_opendir(const struct root *r, const char *path, DIR **ret_dir);
 
 /* The path as the operator sees it ("/srv/tree/etc/x"), for messages; NULL on ENOMEM. */
 char *root_display_path(const struct root *r, const char *path);
