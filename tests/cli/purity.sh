@@ -5,7 +5,7 @@
 src="$abs_top_srcdir/src"
 
 pure="portset.c policy.c fix-plan.c finding.c diag.c"
-io_headers='<stdio.h>|<fcntl.h>|<dirent.h>|<sys/socket.h>|<sys/stat.h>|portaudit/(root|sysctl|sysctld|sockets|owners|units|snapshot|log|report)\.h'
+io_headers='<fcntl.h>|<dirent.h>|<sys/socket.h>|<sys/stat.h>|portaudit/(root|sysctl|sysctld|sockets|owners|units|snapshot|log|report)\.h'
 
 plan 3
 
