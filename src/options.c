@@ -46,7 +46,7 @@ const char *options_help(void)
 	       "--fix reserve them in net.ipv4.ip_local_reserved_ports, now and at boot.\n"
 	       "\n"
 	       "  -c, --inventory PATH   inventory file, or directory of *.yaml (repeatable;\n"
-	       "                         replaces the default sources)          [not built yet]\n"
+	       "                         replaces the default sources)\n"
 	       "  -r, --root DIR         audit the tree below DIR instead of this host\n"
 	       "  -f, --format FORMAT    text (default) or json               [json: not built yet]\n"
 	       "      --fail-on LEVEL    exit 1 on findings at or above LEVEL: error (default),\n"
@@ -56,7 +56,6 @@ const char *options_help(void)
 	       "      --dry-run          with --fix: show the plan, write nothing [not built yet]\n"
 	       "      --no-apply         with --fix: write the fragment only     [not built yet]\n"
 	       "      --print-inventory  print the loaded or discovered inventory as YAML\n"
-	       "                                                                [not built yet]\n"
 	       "      --journal          also log findings to the systemd journal [not built yet]\n"
 	       "  -q, --quiet            print nothing but errors\n"
 	       "  -v, --verbose          print more detail (repeatable)\n"
@@ -66,8 +65,8 @@ const char *options_help(void)
 	       "Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad input or usage,\n"
 	       "3 --fix failed.\n"
 	       "\n"
-	       "This version reads the kernel's ephemeral range and reserved ports; the\n"
-	       "inventory, sysctl.d, socket and socket-unit checks are not built yet.\n";
+	       "This version reads the inventory and the kernel's ephemeral range and reserved\n"
+	       "ports; the sysctl.d, socket and socket-unit checks are not built yet.\n";
 }
 
 _printf_(2, 3) static int fail(struct options *opts, const char *fmt, ...)
@@ -194,14 +193,10 @@ void options_done(struct options *opts)
 
 const char *options_unbuilt(const struct options *opts)
 {
-	if (opts->n_inventories)
-		return "--inventory";
 	if (opts->format == FORMAT_JSON)
 		return "--format json";
 	if (opts->fix)
 		return "--fix";
-	if (opts->print_inventory)
-		return "--print-inventory";
 	if (opts->journal)
 		return "--journal";
 	return NULL;
