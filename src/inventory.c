@@ -132,8 +132,9 @@ static void syntax_error(struct loader *l)
 		l->oom = -ENOMEM;
 	} else if (p->error == YAML_READER_ERROR) {
 		if (p->problem_value != -1)
-			err(l, mark_at_offset(l, p->problem_offset), "%s (byte 0x%02x): not valid UTF-8 text",
-			    p->problem ? p->problem : "invalid input", (unsigned)p->problem_value & 0xff);
+			err(l, mark_at_offset(l, p->problem_offset), "%s (byte 0x%02x)%s",
+			    p->problem ? p->problem : "invalid input", (unsigned)p->problem_value & 0xff,
+			    p->problem && strstr(p->problem, "UTF-8") ? ": not valid UTF-8 text" : "");
 		else
 			err(l, mark_at_offset(l, p->problem_offset), "%s",
 			    p->problem ? p->problem : "invalid input");
