@@ -205,10 +205,10 @@ int inventory_sources_load(const struct root *root, const struct root *host,
 			}
 			if (S_ISDIR(st.st_mode)) {
 				const char *dirs[] = { path };
-				size_t before = c.loaded;
+				size_t before = c.loaded, errors = diag->total;
 
 				load_dirs(&c, dirs, 1);
-				if (c.loaded == before)
+				if (c.loaded == before && diag->total == errors)
 					diag_add(diag, paths[i], 0, 0, "no *.yaml inventory file in this directory");
 			} else
 				load_file(&c, path, paths[i], /* optional= */ false);

@@ -106,8 +106,9 @@ static void print_diag(const struct diag *d)
 		diag_format(&d->entries[i], line, sizeof(line));
 		fprintf(stderr, "%s\n", line);
 	}
+	/* Loading stops once the list is full, so the rest is not even counted. */
 	if (d->total > d->n)
-		fprintf(stderr, "portaudit: too many errors, %zu more not shown\n", d->total - d->n);
+		fprintf(stderr, "portaudit: too many errors, stopped after the first %zu\n", d->n);
 }
 
 static void print_inventory_summary(const struct inventory *inv)
