@@ -257,6 +257,13 @@ static bool scalar_is_plain(const struct loader *l)
 	return l->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
+/* A plain empty value, "~" or "null": "services:" with nothing under it. */
+static bool scalar_is_null(const struct loader *l)
+{
+	return l->ev.type == YAML_SCALAR_EVENT && scalar_is_plain(l) &&
+	       (l->ev.data.scalar.length == 0 || scalar_is(l, "~") || scalar_is(l, "null"));
+}
+
 /* A NUL byte inside a scalar would cut the string short: refuse it. */
 static bool scalar_has_nul(const struct loader *l)
 {
@@ -402,7 +409,8 @@ static bool valid_unit_name(const char *s, size_t len)
 		if (len > sl && memcmp(s + len - sl, suffixes[i], sl) == 0)
 			suffix_ok = true;
 	}
-	return suffix_ok && s[0] != '.' && s[0] != '@';
+	/* "foo@.service" is a template: only its instances can own a listener. */
+	return suffix_ok && s[0] != '.' && s[0] != '@' && !memmem(s, len, "@.", 2);
 }
 
 static int copy_scalar(struct loader *l, char **ret)
@@ -653,11 +661,12 @@ static int handle_unit(struct loader *l, void *target)
 static int handle_process(struct loader *l, void *target)
 {
 	struct service_ctx *ctx = target;
-	size_t len = l->ev.data.scalar.length;
 	char q[QUOTE_BUF];
+	size_t len;
 
 	if (!want_scalar(l, "a process name"))
 		return 0;
+	len = l->ev.data.scalar.length;
 	if (len == 0 || scalar_has_nul(l) || memchr(l->ev.data.scalar.value, '/', len)) {
 		err(l, l->ev.start_mark, "invalid process name '%s' (expected a command name such as mysqld)",
 		    quoted(l, q));
@@ -858,7 +867,7 @@ static int handle_services(struct loader *l, void *target)
 	char q[QUOTE_BUF], what[INVENTORY_NAME_MAX + 16];
 	int r;
 
-	if (l->ev.type == YAML_SCALAR_EVENT && scalar_is_plain(l) && l->ev.data.scalar.length == 0)
+	if (scalar_is_null(l))
 		return 0; /* "services:" with nothing: no services */
 	if (l->ev.type != YAML_MAPPING_START_EVENT) {
 		if (l->ev.type != YAML_ALIAS_EVENT)
@@ -1021,8 +1030,8 @@ static int handle_policy_min_pool(struct loader *l, void *target)
 
 	if (!want_scalar(l, "a number of ports"))
 		return 0;
-	if (!scalar_is_plain(l) ||
-	    parse_decimal((const char *)l->ev.data.scalar.value, l->ev.data.scalar.length, 65536,
+	/* Quoted or not, like ports. */
+	if (parse_decimal((const char *)l->ev.data.scalar.value, l->ev.data.scalar.length, 65536,
 			  &v) < 0) {
 		err(l, l->ev.start_mark,
 		    "invalid value '%s' for policy 'min_ephemeral_ports' (expected a number from 0 to 65536)",
@@ -1042,7 +1051,7 @@ static const struct key_handler policy_handlers[] = {
 
 static int handle_policy(struct loader *l, void *target)
 {
-	if (l->ev.type == YAML_SCALAR_EVENT && scalar_is_plain(l) && l->ev.data.scalar.length == 0)
+	if (scalar_is_null(l))
 		return 0;
 	return parse_mapping(l, policy_handlers, ARRAY_SIZE(policy_handlers), NULL, "'policy'");
 }
@@ -1198,8 +1207,8 @@ static bool emit_scalar(yaml_emitter_t *e, const char *s, bool plain_ok)
 {
 	yaml_event_t ev;
 
-	return yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
-					    plain_ok, !plain_ok,
+	/* Both implicit: the emitter may quote any value without adding a '!' tag. */
+	return yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
 					    plain_ok ? YAML_ANY_SCALAR_STYLE
 						     : YAML_DOUBLE_QUOTED_SCALAR_STYLE) &&
 	       yaml_emitter_emit(e, &ev);

@@ -154,6 +154,14 @@ static void test_defaults_and_forms(void **state)
 	assert_int_equal(inv->policy.min_ephemeral_ports, 0);
 	inventory_free(inv);
 
+	/* Quoted numbers count as numbers; "~" and "null" are empty. */
+	assert_string_equal(first_error("version: 1\nservices: ~\npolicy: {min_ephemeral_ports: '100'}\n", &inv), "");
+	assert_int_equal(inv->policy.min_ephemeral_ports, 100);
+	inventory_free(inv);
+	assert_string_equal(first_error("version: 1\nservices: null\npolicy: null\n", &inv), "");
+	assert_int_equal(inv->n_services, 0);
+	inventory_free(inv);
+
 	/* The default policy when the file has none; "services:" may be empty. */
 	assert_string_equal(first_error("version: 1\nservices:\n", &inv), "");
 	assert_int_equal(inv->n_services, 0);
@@ -219,6 +227,7 @@ static void test_rules(void **state)
 		{ "version: 1\n---\nversion: 1\n", "2:1: more than one YAML document in an inventory file" },
 		{ "version: 1\nservices:\n  caf\xe9: {ports: [80]}\n", "3:7: invalid trailing UTF-8 octet (byte 0x3a): not valid UTF-8 text" },
 		{ "version: 1\n[a]: 1\n", "2:1: keys in the inventory must be plain words, got a list" },
+		{ "version: 1\nservices:\n  a: {ports: [80], unit: 'foo@.service'}\n", "3:26: invalid unit name 'foo@.service' (expected a systemd unit such as mysql.service or mysql.socket)" },
 	};
 
 	unsigned bad = 0;
@@ -377,6 +386,8 @@ static void test_yaml_round_trip(void **state)
 		"  'yes': {ports: [1], unit: 'a@b.service'}\n"
 		"policy: {reserve: none, unlisted_listeners: error, min_ephemeral_ports: 100}\n",
 		"version: 1\nservices:\n",
+		/* Values the emitter must quote (found by the fuzz corpus). */
+		"version: 1\nservices:\n  a: {ports: [80], process: \"a b\\tc\"}\n",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(inputs); i++) {
