@@ -85,6 +85,9 @@ static void load_file(struct source_ctx *c, const char *path, const char *as_typ
 		add_error(c, shown, "stat", -errno);
 		return;
 	}
+	/* A link to /dev/null masks the file, as it masks a drop-in. */
+	if (S_ISCHR(st.st_mode) && optional)
+		return;
 	if (!S_ISREG(st.st_mode)) {
 		diag_add(c->diag, shown, 0, 0, "not a regular file");
 		return;

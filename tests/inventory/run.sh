@@ -73,7 +73,8 @@ printf 'version: 1\nservices:\n  only: {ports: [7]}\n' >numbers.yaml && chmod 06
 "$PORTAUDIT" --root tree -c numbers.yaml --print-inventory >out 2>err
 is "$?:$(grep -o '^  [a-z-]*:$' out | tr -d ' :' | tr '\n' ' ')" "0:only " "-c replaces the default sources, even with --root"
 
-mkdir -p nothing/etc
+# The main file masked by a link to /dev/null: no inventory, live or in a tree.
+mkdir -p nothing/etc/portaudit && ln -s /dev/null nothing/etc/portaudit/inventory.yaml
 "$PORTAUDIT" --root nothing --print-inventory >out 2>err
 is "$?:$(cat err)" "0:portaudit: no inventory found; discovering listeners and socket units is not built yet, so this one is empty" "no inventory: discovery mode, said plainly"
 contains "$(cat out)" "services: {}" "and an empty inventory that loads"
