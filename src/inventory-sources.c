@@ -95,34 +95,24 @@ static void load_file(struct source_ctx *c, const char *path, const char *as_typ
 	c->loaded++;
 	if (!trusted(c, shown, &st))
 		return;
-	if ((uintmax_t)st.st_size > INVENTORY_FILE_MAX) {
+	/* Refuse a large file before reading it; root_read_fd() catches one that grew. */
+	if ((uintmax_t)st.st_size > INVENTORY_FILE_MAX)
+		r = -EFBIG;
+	else
+		r = root_read_fd(fd, (size_t)st.st_size, INVENTORY_FILE_MAX, &buf, &len);
+	if (r == -EFBIG) {
 		diag_add(c->diag, shown, 0, 0,
 			 "file is larger than %u bytes, too large for an inventory",
 			 INVENTORY_FILE_MAX);
 		return;
 	}
-	/* One byte more than the size says, to notice a file that grew. */
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		c->oom = -ENOMEM;
+	if (r == -ENOMEM) {
+		c->oom = r;
 		return;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			add_error(c, shown, "read", -errno);
-			return;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size) {
-			diag_add(c->diag, shown, 0, 0, "file changed while it was read");
-			return;
-		}
+	if (r < 0) {
+		add_error(c, shown, "read", r);
+		return;
 	}
 	r = inventory_parse_buffer(c->inv, shown, buf, len, c->services, c->diag);
 	if (r == -ENOMEM)

@@ -110,3 +110,45 @@ char *root_display_path(const struct root *r, const char *path)
 		return asprintf(&s, "%s%s", sep, path) < 0 ? NULL : s;
 	return asprintf(&s, "%s%s%s", r->path, sep, path) < 0 ? NULL : s;
 }
+
+int root_read_fd(int fd, size_t size_hint, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	/* Room for one byte more than max tells a file of max bytes from a longer one. */
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			size_t want = cap ? cap * 2 : (size_hint < 4096 ? 4096 : size_hint + 1);
+			char *b;
+
+			if (want > max + 1)
+				want = max + 1;
+			if (want <= cap)
+				return -EFBIG;
+			b = realloc(buf, want + 1);
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+			cap = want;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}

@@ -292,45 +292,6 @@ int services_lookup(const struct services *s, const char *name, enum proto p,
 	return -ENOENT;
 }
 
-/* Read fd to its end into a new buffer of at most max bytes; -EFBIG beyond that. */
-static int read_bounded(int fd, size_t hint, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int r;
-
-	/* One byte more than max tells a file of exactly max bytes from a longer one. */
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			size_t want = cap ? cap * 2 : (hint < 4096 ? 4096 : hint + 1);
-
-			if (want > max + 1)
-				want = max + 1;
-			if (want <= cap)
-				return -EFBIG;
-			r = reserve((void **)&buf, &cap, len, want - len, 1);
-			if (r < 0)
-				return r;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			return -EFBIG;
-	}
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 int services_load(const struct root *r, struct services **ret)
 {
 	_cleanup_close_ int fd = -1;
@@ -355,7 +316,7 @@ int services_load(const struct root *r, struct services **ret)
 	if (st.st_size > (off_t)SERVICES_FILE_MAX)
 		return -EFBIG;
 
-	k = read_bounded(fd, (size_t)st.st_size, SERVICES_FILE_MAX, &buf, &len);
+	k = root_read_fd(fd, (size_t)st.st_size, SERVICES_FILE_MAX, &buf, &len);
 	if (k < 0)
 		return k;
 	return services_parse_buffer(buf, len, ret, NULL);

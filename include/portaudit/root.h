@@ -39,6 +39,13 @@ int root_open(const struct root *r, const char *path, int flags, int *ret_fd);
  */
 int root_opendir(const struct root *r, const char *path, DIR **ret_dir);
 
+/*
+ * Read all of fd from its current position into a new NUL-terminated buffer.
+ * size_hint (e.g. st_size) sizes the first allocation.  Returns 0, -EFBIG when
+ * there is more than max bytes, -ENOMEM, or another negative errno from read(2).
+ */
+int root_read_fd(int fd, size_t size_hint, size_t max, char **ret, size_t *ret_len);
+
 /* The path as the operator sees it ("/srv/tree/etc/x"), for messages; NULL on ENOMEM. */
 char *root_display_path(const struct root *r, const char *path);
 
