@@ -1118,6 +1118,16 @@ int inventory_parse_buffer(struct inventory *inv, const char *file, const char *
 			 INVENTORY_FILE_MAX);
 		return -EINVAL;
 	}
+	/*
+	 * A UTF-8 byte-order mark, as some editors write, is allowed by YAML; with
+	 * the encoding forced below libyaml would take it as content, so skip it.
+	 */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+		l.buf = buf;
+		l.len = len;
+	}
 	if (!yaml_parser_initialize(&l.parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);

@@ -154,6 +154,11 @@ static void test_defaults_and_forms(void **state)
 	assert_int_equal(inv->policy.min_ephemeral_ports, 0);
 	inventory_free(inv);
 
+	/* A UTF-8 byte-order mark is not content. */
+	assert_string_equal(first_error("\xef\xbb\xbfversion: 1\nservices:\n  a: {ports: [1]}\n", &inv), "");
+	assert_int_equal(inv->n_services, 1);
+	inventory_free(inv);
+
 	/* Quoted numbers count as numbers; "~" and "null" are empty. */
 	assert_string_equal(first_error("version: 1\nservices: ~\npolicy: {min_ephemeral_ports: '100'}\n", &inv), "");
 	assert_int_equal(inv->policy.min_ephemeral_ports, 100);
