@@ -5,6 +5,8 @@
  * an accepted inventory survives inventory_to_yaml(): its YAML loads back
  * without a diagnostic into the same services, ports, protocols, flags and
  * policy, and emits the same bytes again (the emitter's output is a fixed point).
+ * Then the same text is loaded again as a second file into the same inventory:
+ * every service and policy key in it is already defined, so it adds nothing.
  */
 #include <errno.h>
 #include <string.h>
@@ -154,6 +156,32 @@ static struct inventory *load_back(const char *yaml, size_t len)
 	return inv;
 }
 
+/* The accepted text once more, as a later file: errors only, no change. */
+static void check_second_file(struct inventory *inv, const uint8_t *data, size_t size)
+{
+	static struct portset ports[_PROTO_MAX];
+	struct inventory_policy policy = inv->policy;
+	size_t n = inv->n_services;
+	struct diag d;
+	int r;
+
+	memcpy(ports, inv->ports, sizeof(ports));
+	diag_init(&d, 0);
+	r = inventory_parse_buffer(inv, "fuzz-2.yaml", (const char *)data, size, table(), &d);
+	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENOMEM, "second file: returned %d", r);
+	check_diag(&d);
+	diag_done(&d);
+	if (r == -ENOMEM)
+		return;
+	FUZZ_CHECK(inv->n_services == n, "second file: %zu services, then %zu", n, inv->n_services);
+	FUZZ_CHECK(n == 0 || r == -EINVAL, "second file: %zu services defined again without error",
+		   n);
+	FUZZ_CHECK(memcmp(&policy, &inv->policy, sizeof(policy)) == 0, "second file: policy changed");
+	for (int p = 0; p < _PROTO_MAX; p++)
+		FUZZ_CHECK(portset_equal(&ports[p], &inv->ports[p]), "second file: %s ports changed",
+			   proto_to_string((enum proto)p));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct inventory *inv, *back = NULL;
@@ -189,6 +217,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	FUZZ_CHECK(len == len_again && memcmp(yaml, again, len) == 0,
 		   "the YAML of the loaded YAML differs:\n%s\n---\n%s", yaml, again);
+
+	check_second_file(inv, data, size);
 out:
 	free(again);
 	free(yaml);
