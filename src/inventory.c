@@ -470,13 +470,12 @@ static int parse_port_item(struct loader *l, struct inventory_service *svc)
 	char q[QUOTE_BUF];
 	int r;
 
-	quoted(l, q);
 	if (len == 0) {
 		err(l, l->ev.start_mark, "empty port in service '%s'", svc->name);
 		return 0;
 	}
 	if (scalar_has_nul(l)) {
-		err(l, l->ev.start_mark, "NUL byte in port '%s'", q);
+		err(l, l->ev.start_mark, "NUL byte in port '%s'", quoted(l, q));
 		return 0;
 	}
 	if (s[0] >= '0' && s[0] <= '9') {
@@ -490,26 +489,26 @@ static int parse_port_item(struct loader *l, struct inventory_service *svc)
 		if (r == -EDOM) {
 			err(l, l->ev.start_mark,
 			    "port '%s' has a leading zero, which YAML 1.1 reads as octal: write the number without it",
-			    q);
+			    quoted(l, q));
 			return 0;
 		}
 		if (r == -ERANGE) {
-			err(l, l->ev.start_mark, "port '%s' is above 65535", q);
+			err(l, l->ev.start_mark, "port '%s' is above 65535", quoted(l, q));
 			return 0;
 		}
 		if (r < 0) {
 			err(l, l->ev.start_mark,
 			    dash ? "invalid port range '%s' (expected 'low-high', e.g. '30000-32767')"
 				 : "invalid port '%s' (expected a number from 1 to 65535, a range 'low-high' or a service name)",
-			    q);
+			    quoted(l, q));
 			return 0;
 		}
 		if (lo == 0 || hi == 0) {
-			err(l, l->ev.start_mark, "port 0 in '%s' is not a port a service can listen on", q);
+			err(l, l->ev.start_mark, "port 0 in '%s' is not a port a service can listen on", quoted(l, q));
 			return 0;
 		}
 		if (lo > hi) {
-			err(l, l->ev.start_mark, "reversed port range '%s' (the low port comes first)", q);
+			err(l, l->ev.start_mark, "reversed port range '%s' (the low port comes first)", quoted(l, q));
 			return 0;
 		}
 		item.lo = (uint16_t)lo;
@@ -520,7 +519,7 @@ static int parse_port_item(struct loader *l, struct inventory_service *svc)
 	    memchr(s, '/', len) || memchr(s, '#', len)) {
 		err(l, l->ev.start_mark,
 		    "invalid port '%s' (expected a number from 1 to 65535, a range 'low-high' or a service name)",
-		    q);
+		    quoted(l, q));
 		return 0;
 	}
 	item.name = strndup(s, len);
