@@ -376,18 +376,22 @@ static int parse_mapping(struct loader *l, const struct key_handler *table, size
 	return 0;
 }
 
-/* Service names: they appear in reports, JSON and journal fields. */
-static bool valid_service_name(const char *s, size_t len)
+/* Whether s holds only ASCII letters, digits and bytes of extra (never NUL). */
+static bool only_word_chars(const char *s, size_t len, const char *extra)
 {
-	if (len == 0 || len > INVENTORY_NAME_MAX)
-		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      strchr("._@:+-", c)))
+		      (c != '\0' && strchr(extra, c))))
 			return false;
 	}
 	return true;
+}
+
+/* Service names: they appear in reports, JSON and journal fields. */
+static bool valid_service_name(const char *s, size_t len)
+{
+	return len > 0 && len <= INVENTORY_NAME_MAX && only_word_chars(s, len, "._@:+-");
 }
 
 /* systemd unit names (systemd.unit(5)) of the two types a listener can belong to. */
@@ -396,14 +400,8 @@ static bool valid_unit_name(const char *s, size_t len)
 	static const char *const suffixes[] = { ".service", ".socket" };
 	bool suffix_ok = false;
 
-	if (len == 0 || len > 255)
+	if (len == 0 || len > 255 || !only_word_chars(s, len, ":_.\\@-"))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      strchr(":_.\\@-", c)))
-			return false;
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
 		size_t sl = strlen(suffixes[i]);
 		if (len > sl && memcmp(s + len - sl, suffixes[i], sl) == 0)
