@@ -16,6 +16,7 @@ enum {
 	OPT_FAIL_ON,
 	OPT_PRINT_INVENTORY,
 	OPT_JOURNAL,
+	OPT_SNAPSHOT,
 	OPT_VERSION,
 };
 
@@ -29,6 +30,7 @@ static const struct option long_options[] = {
 	{ "no-apply", no_argument, NULL, OPT_NO_APPLY },
 	{ "print-inventory", no_argument, NULL, OPT_PRINT_INVENTORY },
 	{ "journal", no_argument, NULL, OPT_JOURNAL },
+	{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -57,6 +59,8 @@ const char *options_help(void)
 	       "      --no-apply         with --fix: write the fragment only     [not built yet]\n"
 	       "      --print-inventory  print the loaded or discovered inventory as YAML\n"
 	       "      --journal          also log findings to the systemd journal [not built yet]\n"
+	       "      --snapshot         print what was read of the host (kernel values,\n"
+	       "                         sysctl.d, sockets, socket units) as JSON, and exit\n"
 	       "  -q, --quiet            print nothing but errors\n"
 	       "  -v, --verbose          print more detail (repeatable)\n"
 	       "      --version          print the version and exit\n"
@@ -65,8 +69,8 @@ const char *options_help(void)
 	       "Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad input or usage,\n"
 	       "3 --fix failed.\n"
 	       "\n"
-	       "This version reads the inventory and the kernel's ephemeral range and reserved\n"
-	       "ports; the sysctl.d, socket and socket-unit checks are not built yet.\n";
+	       "This version reads the inventory and the host (see --snapshot); the checks\n"
+	       "that turn them into findings are not built yet.\n";
 }
 
 _printf_(2, 3) static int fail(struct options *opts, const char *fmt, ...)
@@ -144,6 +148,9 @@ int options_parse(int argc, char *argv[], struct options *opts)
 		case OPT_PRINT_INVENTORY:
 			opts->print_inventory = true;
 			break;
+		case OPT_SNAPSHOT:
+			opts->snapshot = true;
+			break;
 		case OPT_JOURNAL:
 			opts->journal = true;
 			break;
@@ -179,6 +186,8 @@ int options_parse(int argc, char *argv[], struct options *opts)
 	if ((opts->dry_run || opts->no_apply) && !opts->fix)
 		return fail(opts, "%s only makes sense with --fix",
 			    opts->dry_run ? "--dry-run" : "--no-apply");
+	if (opts->snapshot && (opts->fix || opts->print_inventory))
+		return fail(opts, "--snapshot excludes %s", opts->fix ? "--fix" : "--print-inventory");
 	if (opts->quiet && opts->verbose)
 		return fail(opts, "--quiet and --verbose exclude each other");
 	return 0;

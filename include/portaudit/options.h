@@ -39,6 +39,7 @@ struct options {
 	enum output_format format;
 	enum severity fail_on;
 	bool fix, dry_run, no_apply, print_inventory, journal;
+	bool snapshot;              /* --snapshot: print what was read of the host as JSON */
 	bool quiet;
 	unsigned verbose;
 	char error[256]; /* why options_parse() failed, one line */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PORTAUDIT_SNAPSHOT_H
+#define PORTAUDIT_SNAPSHOT_H
+
+/*
+ * The host snapshot (DESIGN §1, §2): everything portaudit reads of the host,
+ * gathered once, with where each piece came from.  The policy engine and the
+ * reporters only look at it; snapshot.c is the only module that calls readers.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "portaudit/diag.h"
+#include "portaudit/portset.h"
+#include "portaudit/sysctld.h"
+
+struct root;
+
+/* The kernel's three port sysctls of this network namespace. */
+struct snapshot_kernel {
+	uint16_t range_lo, range_hi;
+	struct portset reserved;
+	unsigned unprivileged_start;
+	bool have_unprivileged_start; /* false on kernels < 4.11, which lack the key */
+	char *source;                 /* the directory read, as shown: "/proc/sys/net/ipv4" */
+};
+
+struct snapshot {
+	bool live;                    /* the running system, not a --root tree */
+	char *root;                   /* "/" or the --root path */
+	struct snapshot_kernel kernel;
+	struct sysctld sysctld;       /* the configuration, with every assignment's file:line */
+	struct sysctld_boot boot[_SYSCTLD_TOOL_MAX]; /* the values it leaves at the next boot */
+	struct diag notes;            /* what could not be read or is doubtful, non-fatal */
+};
+
+/*
+ * Read the host below r.  Non-fatal problems become notes; an unreadable or
+ * malformed kernel value is an error with a one-line reason in *reterr_msg
+ * (malloc'd).  Returns 0, or a negative errno.
+ */
+int snapshot_gather(const struct root *r, struct snapshot *ret, char **reterr_msg);
+
+/* Free the contents. */
+void snapshot_done(struct snapshot *s);
+
+#endif

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portaudit/report.h"
+#include "portaudit/snapshot.h"
+#include "portaudit/sysctl.h"
+
+static void json_object_putp(struct json_object **o)
+{
+	json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_object_putp)
+
+/* Add value (NULL: JSON null) under key; consumes value, also on failure.  0 or -ENOMEM. */
+static int add(struct json_object *obj, const char *key, struct json_object *value)
+{
+	if (json_object_object_add(obj, key, value) < 0) {
+		json_object_put(value);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Add a value that must exist: NULL means its constructor ran out of memory. */
+static int add_new(struct json_object *obj, const char *key, struct json_object *value)
+{
+	return value ? add(obj, key, value) : -ENOMEM;
+}
+
+static int add_str(struct json_object *obj, const char *key, const char *s)
+{
+	struct json_object *v = NULL;
+
+	if (s && !(v = json_object_new_string(s)))
+		return -ENOMEM;
+	return add(obj, key, v);
+}
+
+static int add_int(struct json_object *obj, const char *key, int64_t n)
+{
+	return add_new(obj, key, json_object_new_int64(n));
+}
+
+static int add_bool(struct json_object *obj, const char *key, bool b)
+{
+	return add_new(obj, key, json_object_new_boolean(b));
+}
+
+static int append(struct json_object *arr, struct json_object *value)
+{
+	if (!value || json_object_array_add(arr, value) < 0) {
+		json_object_put(value);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_portset(struct json_object *obj, const char *key, const struct portset *set)
+{
+	_cleanup_free_ char *list = NULL;
+
+	if (portset_format_alloc(set, &list) < 0)
+		return -ENOMEM;
+	return add_str(obj, key, list);
+}
+
+static struct json_object *range_new(unsigned lo, unsigned hi)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o || add_int(o, "min", lo) < 0 || add_int(o, "max", hi) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+static int add_kernel(struct json_object *host, const struct snapshot_kernel *k)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o || add_str(o, "source", k->source) < 0 ||
+	    add_new(o, "ip_local_port_range", range_new(k->range_lo, k->range_hi)) < 0 ||
+	    add_portset(o, "ip_local_reserved_ports", &k->reserved) < 0 ||
+	    (k->have_unprivileged_start ?
+		     add_int(o, "ip_unprivileged_port_start", k->unprivileged_start) :
+		     add(o, "ip_unprivileged_port_start", NULL)) < 0)
+		return -ENOMEM;
+	return add(host, "kernel", TAKE_PTR(o));
+}
+
+/* Add {"file": ..., "line": N} for an assignment, or JSON null without one. */
+static int add_where(struct json_object *obj, const char *key, const struct sysctld *c,
+		     const struct sysctld_assignment *a)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+
+	if (!a)
+		return add(obj, key, NULL);
+	o = json_object_new_object();
+	if (!o || add_str(o, "file", c->files[a->file].path) < 0 ||
+	    add_int(o, "line", a->line) < 0)
+		return -ENOMEM;
+	return add(obj, key, TAKE_PTR(o));
+}
+
+static int add_files(struct json_object *obj, const struct sysctld *c)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_files; i++) {
+		const struct sysctld_file *f = &c->files[i];
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		_cleanup_json_ struct json_object *sh = json_object_new_array();
+
+		if (!o || !sh)
+			return -ENOMEM;
+		for (char **p = f->shadowed; p && *p; p++)
+			if (append(sh, json_object_new_string(*p)) < 0)
+				return -ENOMEM;
+		if (add_str(o, "path", f->path) < 0 ||
+		    add_bool(o, "systemd_sysctl", f->used[SYSCTLD_SYSTEMD]) < 0 ||
+		    add_bool(o, "procps", f->used[SYSCTLD_PROCPS]) < 0 ||
+		    add_bool(o, "masked", f->masked) < 0 ||
+		    add_bool(o, "final_pass", f->final_pass) < 0 ||
+		    add(o, "shadows", TAKE_PTR(sh)) < 0 ||
+		    add_str(o, "error", f->error ? strerror(-f->error) : NULL) < 0 ||
+		    append(arr, TAKE_PTR(o)) < 0)
+			return -ENOMEM;
+	}
+	return add(obj, "files", TAKE_PTR(arr));
+}
+
+static struct json_object *boot_value_new(const struct sysctld_boot *b, const char *key)
+{
+	if (strcmp(key, SYSCTL_RESERVED_PORTS) == 0) {
+		_cleanup_free_ char *list = NULL;
+
+		if (portset_format_alloc(&b->reserved, &list) < 0)
+			return NULL;
+		return json_object_new_string(list);
+	}
+	if (strcmp(key, SYSCTL_PORT_RANGE) == 0)
+		return range_new(b->range_lo, b->range_hi);
+	return json_object_new_int64(b->unprivileged_start);
+}
+
+static int add_key(struct json_object *keys, const struct snapshot *s, const char *key)
+{
+	const struct sysctld *c = &s->sysctld;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	_cleanup_json_ struct json_object *boot = json_object_new_object();
+	_cleanup_free_ char *norm = strdup(key);
+
+	if (!o || !arr || !boot || !norm)
+		return -ENOMEM;
+	sysctld_normalize_key(norm);
+	for (size_t i = 0; i < c->n_assignments; i++) {
+		const struct sysctld_assignment *a = &c->assignments[i];
+		_cleanup_json_ struct json_object *e = NULL;
+		char why[512];
+		const char *problem;
+
+		if (!sysctld_key_matches(a->key, a->glob, norm))
+			continue;
+		problem = sysctld_value_problem(key, a->value, SYSCTLD_SYSTEMD, why, sizeof(why));
+		e = json_object_new_object();
+		if (!e || add_str(e, "file", c->files[a->file].path) < 0 ||
+		    add_int(e, "line", a->line) < 0 || add_str(e, "key", a->key) < 0 ||
+		    add_str(e, "value", a->value) < 0 ||
+		    add_bool(e, "ignore_failure", a->ignore_failure) < 0 ||
+		    add_bool(e, "glob", a->glob) < 0 || add_str(e, "problem", problem) < 0)
+			return -ENOMEM;
+		if (a->value && !problem) {
+			problem = sysctld_value_problem(key, a->value, SYSCTLD_PROCPS, why,
+							sizeof(why));
+			if (add_str(e, "procps_problem", problem) < 0)
+				return -ENOMEM;
+		}
+		if (append(arr, TAKE_PTR(e)) < 0)
+			return -ENOMEM;
+	}
+	for (int t = 0; t < _SYSCTLD_TOOL_MAX; t++) {
+		const struct sysctld_boot *b = &s->boot[t];
+		const struct sysctld_assignment *from, *rejected;
+		_cleanup_json_ struct json_object *v = json_object_new_object();
+
+		if (strcmp(key, SYSCTL_RESERVED_PORTS) == 0)
+			from = b->reserved_from, rejected = b->reserved_rejected;
+		else if (strcmp(key, SYSCTL_PORT_RANGE) == 0)
+			from = b->range_from, rejected = b->range_rejected;
+		else
+			from = b->unprivileged_from, rejected = b->unprivileged_rejected;
+		if (!v || add_new(v, "value", boot_value_new(b, key)) < 0 ||
+		    add_where(v, "from", c, from) < 0 || add_where(v, "rejected", c, rejected) < 0 ||
+		    add(boot, t == SYSCTLD_SYSTEMD ? "systemd_sysctl" : "procps", TAKE_PTR(v)) < 0)
+			return -ENOMEM;
+	}
+	if (add(o, "assignments", TAKE_PTR(arr)) < 0 || add(o, "next_boot", TAKE_PTR(boot)) < 0)
+		return -ENOMEM;
+	return add(keys, key, TAKE_PTR(o));
+}
+
+static int add_notes(struct json_object *obj, const struct diag *d)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	char line[2048];
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		diag_format(&d->entries[i], line, sizeof(line));
+		if (append(arr, json_object_new_string(line)) < 0)
+			return -ENOMEM;
+	}
+	if (d->total > d->n) {
+		snprintf(line, sizeof(line), "%zu more notes left out", d->total - d->n);
+		if (append(arr, json_object_new_string(line)) < 0)
+			return -ENOMEM;
+	}
+	return add(obj, "notes", TAKE_PTR(arr));
+}
+
+int report_json_snapshot(const struct snapshot *s, struct json_object **ret)
+{
+	static const char *const keys[] = {
+		SYSCTL_RESERVED_PORTS,
+		SYSCTL_PORT_RANGE,
+		SYSCTL_UNPRIVILEGED_PORT_START,
+	};
+	_cleanup_json_ struct json_object *host = json_object_new_object();
+	_cleanup_json_ struct json_object *sd = json_object_new_object();
+	_cleanup_json_ struct json_object *sdkeys = json_object_new_object();
+
+	if (!host || !sd || !sdkeys || add_str(host, "root", s->root) < 0 ||
+	    add_bool(host, "live", s->live) < 0 || add_kernel(host, &s->kernel) < 0 ||
+	    add_files(sd, &s->sysctld) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (add_key(sdkeys, s, keys[i]) < 0)
+			return -ENOMEM;
+	if (add(sd, "keys", TAKE_PTR(sdkeys)) < 0 || add(host, "sysctl_d", TAKE_PTR(sd)) < 0 ||
+	    add_notes(host, &s->notes) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(host);
+	return 0;
+}
+
+int report_json_print(struct json_object *obj, FILE *f)
+{
+	const char *text = json_object_to_json_string_ext(
+		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!text || fputs(text, f) == EOF || fputc('\n', f) == EOF)
+		return -EIO;
+	return 0;
+}

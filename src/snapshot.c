@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portaudit/root.h"
+#include "portaudit/snapshot.h"
+#include "portaudit/sysctl.h"
+
+/* How many notes a snapshot keeps; more are counted. */
+#define SNAPSHOT_NOTES_MAX 50
+
+/* "cannot read 'PATH': REASON" for a kernel sysctl, into *ret. */
+static int kernel_error(const struct root *r, const char *key, const char *why, char **ret)
+{
+	char path[4096];
+	_cleanup_free_ char *shown = NULL;
+
+	if (sysctl_key_to_path(key, path, sizeof(path)) == 0)
+		shown = root_display_path(r, path);
+	if (asprintf(ret, "cannot read '%s': %s", shown ? shown : key, why) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int read_kernel(const struct root *r, struct snapshot_kernel *k, char **reterr_msg)
+{
+	_cleanup_free_ char *range = NULL, *reserved = NULL, *unpriv = NULL;
+	struct portset_parse_info info;
+	size_t len;
+	int ret;
+
+	ret = sysctl_read(r, SYSCTL_PORT_RANGE, &range, &len);
+	if (ret < 0)
+		return kernel_error(r, SYSCTL_PORT_RANGE, strerror(-ret), reterr_msg) ?: ret;
+	ret = sysctl_parse_port_range(range, &k->range_lo, &k->range_hi);
+	if (ret < 0)
+		return kernel_error(r, SYSCTL_PORT_RANGE, "not two port numbers 'min max'",
+				    reterr_msg) ?: ret;
+
+	ret = sysctl_read(r, SYSCTL_RESERVED_PORTS, &reserved, &len);
+	if (ret < 0)
+		return kernel_error(r, SYSCTL_RESERVED_PORTS, strerror(-ret), reterr_msg) ?: ret;
+	ret = portset_parse(reserved, len, &k->reserved, &info);
+	if (ret < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "byte %zu: %s", info.offset + 1,
+			 portset_parse_error_to_string(info.error));
+		return kernel_error(r, SYSCTL_RESERVED_PORTS, why, reterr_msg) ?: ret;
+	}
+
+	/* Older kernels (< 4.11) have no such key: not an error. */
+	k->have_unprivileged_start =
+		sysctl_read(r, SYSCTL_UNPRIVILEGED_PORT_START, &unpriv, &len) == 0 &&
+		sysctl_parse_uint(unpriv, &k->unprivileged_start) == 0;
+	k->source = root_display_path(r, "/proc/sys/net/ipv4");
+	return k->source ? 0 : -ENOMEM;
+}
+
+int snapshot_gather(const struct root *r, struct snapshot *ret, char **reterr_msg)
+{
+	static const char *const keys[] = {
+		SYSCTL_RESERVED_PORTS,
+		SYSCTL_PORT_RANGE,
+		SYSCTL_UNPRIVILEGED_PORT_START,
+	};
+	struct snapshot s = { .live = r->live };
+	int k;
+
+	*reterr_msg = NULL;
+	diag_init(&s.notes, SNAPSHOT_NOTES_MAX);
+	s.root = strdup(r->path);
+	if (!s.root) {
+		k = -ENOMEM;
+		goto fail;
+	}
+	k = read_kernel(r, &s.kernel, reterr_msg);
+	if (k < 0)
+		goto fail;
+	k = sysctld_load(r, keys, ARRAY_SIZE(keys), &s.notes, &s.sysctld);
+	if (k < 0) {
+		if (k != -ENOMEM && asprintf(reterr_msg, "cannot list the sysctl.d directories: %s",
+					     strerror(-k)) < 0)
+			*reterr_msg = NULL;
+		goto fail;
+	}
+	for (int t = 0; t < _SYSCTLD_TOOL_MAX; t++) {
+		k = sysctld_next_boot(&s.sysctld, (enum sysctld_tool)t, &s.boot[t]);
+		if (k < 0)
+			goto fail;
+	}
+	*ret = s;
+	return 0;
+fail:
+	snapshot_done(&s);
+	return k;
+}
+
+void snapshot_done(struct snapshot *s)
+{
+	sysctld_done(&s->sysctld);
+	diag_done(&s->notes);
+	free(s->kernel.source);
+	free(s->root);
+	*s = (struct snapshot){ 0 };
+}
