@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run the libFuzzer targets for a while each and summarise what they found.
 #
-#   tests/fuzz/run.sh SECONDS [TARGET...]     (targets: inventory portset services)
+#   tests/fuzz/run.sh SECONDS [TARGET...]     (targets: inventory portset services sysctld)
 #
 # Needs a build configured with --enable-fuzz CC=clang (`make fuzz` builds the
 # binaries and calls this).  Each target starts from the committed corpus
@@ -24,7 +24,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 usage() {
-	echo "usage: $0 SECONDS [TARGET...]   (targets: inventory portset services)" >&2
+	echo "usage: $0 SECONDS [TARGET...]   (targets: inventory portset services sysctld)" >&2
 	exit 2
 }
 
