@@ -184,12 +184,14 @@ static int parse_line(struct sysctld *c, size_t file, unsigned line, char *p,
 int sysctld_parse_buffer(struct sysctld *c, size_t file, const char *buf, size_t len,
 			 const char *const *want, size_t n_want, struct diag *notes)
 {
-	const char *shown = c->files && file < c->n_files ? c->files[file].path : "";
+	const char *shown = "";
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0, pos = 0;
 	unsigned n = 0;
 	bool odd_eol = false;
 
+	if (c->files && file < c->n_files)
+		shown = c->files[file].shown ? c->files[file].shown : c->files[file].path;
 	/*
 	 * systemd's read_line() ends a line at "\n", "\r\n", "\r" or NUL, and gives up
 	 * on the file at a line longer than LONG_LINE_MAX; procps reads lines with
@@ -250,6 +252,7 @@ static void file_done(struct sysctld_file *f)
 			free(*p);
 	free(f->shadowed);
 	free(f->path);
+	free(f->shown);
 }
 
 void sysctld_done(struct sysctld *c)
@@ -344,13 +347,14 @@ static int load_file(const struct root *r, struct sysctld *c, size_t idx,
 		     const char *const *want, size_t n_want, struct diag *notes)
 {
 	struct sysctld_file *f = &c->files[idx];
-	_cleanup_free_ char *buf = NULL, *shown = root_display_path(r, f->path);
+	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 	size_t len;
 	int k;
 
-	if (!shown)
+	f->shown = root_display_path(r, f->path);
+	if (!f->shown)
 		return -ENOMEM;
 	k = open_conf(r, f->path, &fd, &st);
 	if (k == 0 && !S_ISREG(st.st_mode))
@@ -361,7 +365,7 @@ static int load_file(const struct root *r, struct sysctld *c, size_t idx,
 		return k;
 	if (k < 0) {
 		f->error = k;
-		diag_add(notes, shown, 0, 0, "cannot read: %s, ignoring",
+		diag_add(notes, f->shown, 0, 0, "cannot read: %s, ignoring",
 			 k == -EBADFD ? "not a regular file" : strerror(-k));
 		return 0;
 	}
@@ -483,8 +487,14 @@ int sysctld_load(const struct root *r, const char *const *want, size_t n_want,
 	for (size_t i = 0; i < c.n_files; i++) {
 		size_t first = c.n_assignments;
 
-		if (c.files[i].masked)
+		if (c.files[i].masked) {
+			c.files[i].shown = root_display_path(r, c.files[i].path);
+			if (!c.files[i].shown) {
+				k = -ENOMEM;
+				goto fail;
+			}
 			continue;
+		}
 		k = load_file(r, &c, i, (const char *const *)norm, n_want, notes);
 		if (k < 0)
 			goto fail;

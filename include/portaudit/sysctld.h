@@ -33,6 +33,7 @@ enum sysctld_tool {
 
 struct sysctld_file {
 	char *path;        /* below the root: "/etc/sysctl.d/99-sysctl.conf" */
+	char *shown;       /* as the operator finds it (with --root's directory), for messages */
 	bool used[_SYSCTLD_TOOL_MAX]; /* which tools apply it */
 	bool masked;       /* a /dev/null mask: hides lower files of its name, applies nothing */
 	char **shadowed;   /* NULL-terminated paths of the same name it hides, or NULL */
