@@ -6,7 +6,8 @@
 # systemctl and busctl say.  Then stop dbus: the private socket must still work
 # and the bus fail cleanly.  ownerdump resolves a socket held by PID 1 and by a
 # socket-activated service.  Needs root, unshare, nsenter and a cgroup2 hierarchy;
-# the host's systemd, /etc and sysctls are never touched.
+# the host's systemd, /etc and sysctls are never touched.  KEEP_TMP=DIR keeps a copy
+# of the scratch files (unitdump outputs, expectations, logs) for debugging.
 . "$abs_top_srcdir/tests/lib/tap.sh"
 srcdir=$abs_top_srcdir/tests/units
 unitdump=$abs_top_builddir/tests/units/unitdump
