@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "portaudit/report.h"
+#include "portaudit/services.h"
 #include "portaudit/snapshot.h"
 #include "portaudit/sysctl.h"
 
@@ -206,6 +207,45 @@ static int add_key(struct json_object *keys, const struct snapshot *s, const cha
 	return add(keys, key, TAKE_PTR(o));
 }
 
+static int add_units(struct json_object *host, const struct units *u)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+
+	if (!o || !arr || add_str(o, "transport", units_transport_to_string(u->transport)) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->n; i++) {
+		const struct socket_unit *su = &u->v[i];
+		_cleanup_json_ struct json_object *e = json_object_new_object();
+		_cleanup_json_ struct json_object *listen = json_object_new_array();
+
+		if (!e || !listen)
+			return -ENOMEM;
+		for (size_t j = 0; j < su->n_listen; j++) {
+			const struct unit_listen *l = &su->listen[j];
+			_cleanup_json_ struct json_object *le = json_object_new_object();
+
+			if (!le || add_str(le, "type", l->type) < 0 ||
+			    add_str(le, "address", l->address) < 0 ||
+			    add_str(le, "protocol",
+				    l->inet && l->proto >= 0 ? proto_to_string(l->proto) : NULL) < 0 ||
+			    (l->inet ? add_int(le, "port", l->port) : add(le, "port", NULL)) < 0 ||
+			    append(listen, TAKE_PTR(le)) < 0)
+				return -ENOMEM;
+		}
+		if (add_str(e, "name", su->name) < 0 || add_str(e, "load_state", su->load_state) < 0 ||
+		    add_str(e, "active_state", su->active_state) < 0 ||
+		    add_str(e, "unit_file_state", su->unit_file_state) < 0 ||
+		    add_str(e, "bind_ipv6_only", su->bind_ipv6_only) < 0 ||
+		    add_str(e, "fragment_path", su->fragment_path) < 0 ||
+		    add(e, "listen", TAKE_PTR(listen)) < 0 || append(arr, TAKE_PTR(e)) < 0)
+			return -ENOMEM;
+	}
+	if (add(o, "units", TAKE_PTR(arr)) < 0)
+		return -ENOMEM;
+	return add(host, "socket_units", TAKE_PTR(o));
+}
+
 static int add_notes(struct json_object *obj, const struct diag *d)
 {
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
@@ -245,7 +285,7 @@ int report_json_snapshot(const struct snapshot *s, struct json_object **ret)
 		if (add_key(sdkeys, s, keys[i]) < 0)
 			return -ENOMEM;
 	if (add(sd, "keys", TAKE_PTR(sdkeys)) < 0 || add(host, "sysctl_d", TAKE_PTR(sd)) < 0 ||
-	    add_notes(host, &s->notes) < 0)
+	    add_units(host, &s->units) < 0 || add_notes(host, &s->notes) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(host);
 	return 0;

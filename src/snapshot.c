@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "portaudit/root.h"
 #include "portaudit/snapshot.h"
@@ -93,6 +94,10 @@ int snapshot_gather(const struct root *r, struct snapshot *ret, char **reterr_ms
 		if (k < 0)
 			goto fail;
 	}
+	/* No bus (a container, a --root tree, early boot without PID 1's socket) is a note. */
+	k = units_read(r, &s.notes, &s.units);
+	if (k < 0)
+		goto fail;
 	*ret = s;
 	return 0;
 fail:
@@ -100,8 +105,30 @@ fail:
 	return k;
 }
 
+int snapshot_resolve_owners(struct snapshot *s, const struct root *r, const uint64_t *inodes,
+			    size_t n_inodes)
+{
+	int k;
+
+	owners_done(&s->owners);
+	s->owners_resolved = false;
+	k = owners_find(r, inodes, n_inodes, &s->owners);
+	if (k < 0)
+		return k;
+	s->owners_resolved = true;
+	if (!s->owners.complete && s->owners.n_denied > 0)
+		diag_add(&s->notes, "owners", 0, 0,
+			 "%zu processes could not be examined (%s), so some sockets show no owner",
+			 s->owners.n_denied,
+			 geteuid() == 0 ? "their descriptors are not readable even for root here"
+					: "run as root to see every owner");
+	return 0;
+}
+
 void snapshot_done(struct snapshot *s)
 {
+	units_done(&s->units);
+	owners_done(&s->owners);
 	sysctld_done(&s->sysctld);
 	diag_done(&s->notes);
 	free(s->kernel.source);

@@ -12,8 +12,10 @@
 #include <stdint.h>
 
 #include "portaudit/diag.h"
+#include "portaudit/owners.h"
 #include "portaudit/portset.h"
 #include "portaudit/sysctld.h"
+#include "portaudit/units.h"
 
 struct root;
 
@@ -32,6 +34,9 @@ struct snapshot {
 	struct snapshot_kernel kernel;
 	struct sysctld sysctld;       /* the configuration, with every assignment's file:line */
 	struct sysctld_boot boot[_SYSCTLD_TOOL_MAX]; /* the values it leaves at the next boot */
+	struct units units;           /* systemd socket units (live only) */
+	struct owners owners;         /* holders of the sockets asked about, see below */
+	bool owners_resolved;         /* snapshot_resolve_owners() ran */
 	struct diag notes;            /* what could not be read or is doubtful, non-fatal */
 };
 
@@ -41,6 +46,15 @@ struct snapshot {
  * (malloc'd).  Returns 0, or a negative errno.
  */
 int snapshot_gather(const struct root *r, struct snapshot *ret, char **reterr_msg);
+
+/*
+ * Find the processes holding the given socket inodes (owners_find(): one scan of
+ * <root>/proc/[pid]/fd that stops once each has a holder other than PID 1), kept
+ * in s->owners; an incomplete scan (another user's processes) becomes a note.
+ * Returns 0 or -ENOMEM.
+ */
+int snapshot_resolve_owners(struct snapshot *s, const struct root *r, const uint64_t *inodes,
+			    size_t n_inodes);
 
 /* Free the contents. */
 void snapshot_done(struct snapshot *s);
