@@ -299,9 +299,11 @@ static int dumps(struct nl *nl, const struct portset *held_ports, struct diag *n
 	if (k < 0)
 		return k;
 
-	probe = probe_open(&d.probe_inode);
-	if (probe < 0)
-		probe_error = probe;
+	k = probe_open(&d.probe_inode);
+	if (k < 0)
+		probe_error = k;
+	else
+		probe = k;
 	*reterr_what = "dumping other TCP sockets";
 	d.proto = PROTO_TCP;
 	d.other = true;

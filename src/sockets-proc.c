@@ -155,7 +155,7 @@ static const char *quote(const struct field *f, char *buf, size_t size)
 static int parse_line(const char *line, size_t len, unsigned n, const char *file, int family,
 		      enum proto proto, struct diag *notes, struct sockrec *rec)
 {
-	struct field fields[PROCNET_FIELDS];
+	struct field fields[PROCNET_FIELDS], sl;
 	char q[4 * QUOTE_MAX + 8];
 	unsigned nf = 0;
 	uint64_t slot, uid, inode;
@@ -186,10 +186,11 @@ static int parse_line(const char *line, size_t len, unsigned n, const char *file
 		return note_line(notes, file, n, "expected at least %u fields, found %u",
 				 PROCNET_FIELDS, nf);
 
-	if (fields[FIELD_SL].len < 2 || fields[FIELD_SL].p[fields[FIELD_SL].len - 1] != ':' ||
-	    !parse_dec(&(struct field){ fields[FIELD_SL].p, fields[FIELD_SL].len - 1 }, UINT32_MAX,
-		       &slot))
-		return note_line(notes, file, n, "bad slot '%s'", quote(&fields[FIELD_SL], q, sizeof(q)));
+	/* "%4d:" of a row counter or hash slot. */
+	sl = (struct field){ fields[FIELD_SL].p, fields[FIELD_SL].len - 1 };
+	if (fields[FIELD_SL].p[sl.len] != ':' || !parse_dec(&sl, UINT32_MAX, &slot))
+		return note_line(notes, file, n, "bad slot '%s'",
+				 quote(&fields[FIELD_SL], q, sizeof(q)));
 
 	*rec = (struct sockrec){
 		.family = (uint8_t)family,
@@ -305,12 +306,11 @@ static int read_one(const struct root *r, size_t i, struct add_ctx *c, struct di
 	}
 	if (k >= 0)
 		k = root_read_fd(fd, 0, PROCNET_FILE_MAX, &buf, &len);
-	if (k < 0) {
-		if (k != -ENOMEM && diag_add(notes, display, 0, 0, "cannot read: %s", strerror(-k)) ==
-					    -ENOMEM)
-			return -ENOMEM;
+	if (k < 0 && k != -ENOMEM &&
+	    diag_add(notes, display, 0, 0, "cannot read: %s", strerror(-k)) == -ENOMEM)
+		return -ENOMEM;
+	if (k < 0)
 		return k;
-	}
 	k = procnet_parse_buffer(buf, len, display, procnet_files[i].family,
 				 procnet_files[i].proto, add_record, c, notes);
 	return k < 0 ? k : 1;

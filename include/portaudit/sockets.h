@@ -36,14 +36,14 @@
 struct sockrec {
 	uint8_t family;        /* AF_INET or AF_INET6 */
 	uint8_t proto;         /* enum proto: PROTO_TCP or PROTO_UDP */
-	uint8_t state;         /* TCP 1..12, UDP 7 unconnected / 1 connected, or SOCKREC_BOUND_INACTIVE */
+	uint8_t state;         /* TCP 1..12 or SOCKREC_BOUND_INACTIVE; UDP 7 unconnected, 1 connected */
 	int8_t v6only;         /* AF_INET6: 1 v6-only, 0 dual-stack (also holds the IPv4 port),
 				* -1 unknown (procfs; netlink sends it for LISTEN and CLOSE states
 				* only); AF_INET: -1 */
 	uint16_t lport, rport; /* host byte order */
 	uint32_t ifindex;      /* bound device or 0 (netlink only) */
 	uint32_t uid;
-	uint64_t inode;        /* 0 for TIME_WAIT / request sockets */
+	uint64_t inode;        /* 0 for TIME_WAIT, request and not yet accepted sockets */
 	uint8_t laddr[16], raddr[16];
 };
 
@@ -62,7 +62,7 @@ enum sockets_backend {
 struct sockets {
 	enum sockets_backend backend; /* the one that produced the records */
 	struct socklist listeners;    /* TCP LISTEN and TCP bound-inactive sockets, v4 and v6 */
-	struct socklist udp;          /* every bound UDP socket, unconnected (7) and connected (1) */
+	struct socklist udp;          /* every bound UDP socket, unconnected (7) or connected (1) */
 	struct socklist held;         /* other TCP sockets the filter kept (see sockets_read) */
 	uint64_t n_tcp_other;         /* how many other TCP sockets were seen, kept or not */
 	bool bound_inactive;          /* bound-inactive TCP sockets were dumped; false: invisible

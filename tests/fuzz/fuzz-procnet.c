@@ -36,7 +36,7 @@ static int check_record(const struct sockrec *s, void *userdata)
 	FUZZ_CHECK(s->v6only == -1, "v6only %d from procfs", s->v6only);
 	FUZZ_CHECK(s->ifindex == 0, "ifindex %u from procfs", s->ifindex);
 	if (s->family == AF_INET)
-		FUZZ_CHECK(memcmp(s->laddr + 4, zero, 12) == 0 && memcmp(s->raddr + 4, zero, 12) == 0,
+		FUZZ_CHECK(!memcmp(s->laddr + 4, zero, 12) && !memcmp(s->raddr + 4, zero, 12),
 			   "IPv4 record with bytes past the address");
 	c->n++;
 	c->last = *s;
@@ -101,8 +101,8 @@ static void check_one(const uint8_t *data, size_t size, int family, enum proto p
 		FUZZ_CHECK(k == 0 || k == -ENOMEM, "reparse returned %d", k);
 		if (k == 0) {
 			FUZZ_CHECK(notes.total == 0 && again.n == 1,
-				   "reparse of '%.*s': %zu records, %zu notes", n - 1, line, again.n,
-				   notes.total);
+				   "reparse of '%.*s': %zu records, %zu notes", n - 1, line,
+				   again.n, notes.total);
 			FUZZ_CHECK(memcmp(&again.last, &c.last, sizeof(c.last)) == 0,
 				   "reparse of '%.*s' differs", n - 1, line);
 		}

@@ -32,7 +32,8 @@ static void print_list(const char *name, const struct socklist *l)
 
 		if (sockrec_format_local(s, local, sizeof(local)) < 0 ||
 		    sockrec_format_remote(s, remote, sizeof(remote)) < 0) {
-			fprintf(stderr, "sockdump: cannot format a record of family %u\n", s->family);
+			fprintf(stderr, "sockdump: cannot format a record of family %u\n",
+				s->family);
 			exit(1);
 		}
 		printf("%s %s %s %s %s v6only=%s uid=%u ino=%llu if=%u\n", name,

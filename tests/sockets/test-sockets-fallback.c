@@ -80,13 +80,13 @@ static void install(const struct fault *f)
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 						 offsetof(struct seccomp_data, nr));
+	/* nr (and arg0 if asked) match: the error; anything else: allowed. */
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)f->nr, 0,
+						 f->match_arg0 ? 3 : 1);
 	if (f->match_arg0) {
-		/* nr and arg0 both match: the error; anything else: allowed. */
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)f->nr, 0, 3);
 		prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg0);
 		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, f->arg0, 0, 1);
-	} else
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)f->nr, 0, 1);
+	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret_errno);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	fprog.len = (unsigned short)n;
@@ -213,11 +213,13 @@ static void child(const struct fault *f, const struct expect *e)
 		CHECK(k == e->forced_error, "forced netlink: %d (%s)", k, strerror(-k));
 		CHECK(notes.total == 1, "%zu notes", notes.total);
 		check_note(&notes, 0, e->forced_note);
-		CHECK(s.backend == SOCKETS_PROCFS, "backend %s", sockets_backend_to_string(s.backend));
+		CHECK(s.backend == SOCKETS_PROCFS, "backend %s",
+		      sockets_backend_to_string(s.backend));
 		CHECK(!s.bound_inactive, "bound_inactive from procfs");
 	} else {
 		CHECK(k == 0, "forced netlink: %s", strerror(-k));
-		CHECK(s.backend == SOCKETS_NETLINK, "backend %s", sockets_backend_to_string(s.backend));
+		CHECK(s.backend == SOCKETS_NETLINK, "backend %s",
+		      sockets_backend_to_string(s.backend));
 		CHECK(p.listeners.n == s.listeners.n && p.bound_inactive == s.bound_inactive,
 		      "two netlink reads differ");
 		sockets_done(&p);
