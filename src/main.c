@@ -119,23 +119,30 @@ static int print_inventory(const struct inventory *inv)
 }
 
 /* Gather the snapshot, or say in one line why not. */
-static int gather(const struct root *root, struct snapshot *ret)
+static int gather(const struct root *root, const struct inventory *inv, struct snapshot *ret)
 {
 	_cleanup_free_ char *msg = NULL;
 	int r;
 
-	r = snapshot_gather(root, ret, &msg);
+	r = snapshot_gather(root, &inv->ports[PROTO_TCP], ret, &msg);
 	if (r < 0)
 		fprintf(stderr, "portaudit: %s\n", msg ? msg : strerror(-r));
 	return r;
 }
 
-static int print_snapshot(const struct snapshot *snap)
+/* The snapshot as JSON, with the owner of every socket in it. */
+static int print_snapshot(const struct root *root, struct snapshot *snap)
 {
+	_cleanup_free_ uint64_t *inodes = NULL;
 	struct json_object *obj = NULL;
+	size_t n;
 	int r;
 
-	r = report_json_snapshot(snap, &obj);
+	r = snapshot_inodes(snap, &inodes, &n);
+	if (r == 0)
+		r = snapshot_resolve_owners(snap, root, inodes, n);
+	if (r == 0)
+		r = report_json_snapshot(snap, &obj);
 	if (r == 0)
 		r = report_json_print(obj, stdout);
 	json_object_put(obj);
@@ -163,10 +170,10 @@ static int run(const struct options *opts)
 		return EXIT_BAD_INPUT;
 	if (opts->print_inventory)
 		return print_inventory(inv);
-	if (gather(root, &snap) < 0)
+	if (gather(root, inv, &snap) < 0)
 		return EXIT_BAD_INPUT;
 	if (opts->snapshot)
-		return print_snapshot(&snap);
+		return print_snapshot(root, &snap);
 	if (!opts->quiet) {
 		if (print_kernel_ports(&snap, opts->verbose) < 0) {
 			fprintf(stderr, "portaudit: out of memory\n");

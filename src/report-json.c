@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "portaudit/report.h"
 #include "portaudit/services.h"
@@ -207,6 +208,78 @@ static int add_key(struct json_object *keys, const struct snapshot *s, const cha
 	return add(keys, key, TAKE_PTR(o));
 }
 
+/* "owners": every process found holding inode (several when shared), or []. */
+static int add_owners(struct json_object *obj, const struct owners *o, uint64_t inode)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; inode && i < o->n; i++) {
+		_cleanup_json_ struct json_object *e = NULL;
+
+		if (o->v[i].inode != inode)
+			continue;
+		e = json_object_new_object();
+		if (!e || add_int(e, "pid", o->v[i].pid) < 0 || add_str(e, "comm", o->v[i].comm) < 0 ||
+		    add_str(e, "unit", o->v[i].unit) < 0 || append(arr, TAKE_PTR(e)) < 0)
+			return -ENOMEM;
+	}
+	return add(obj, "owners", TAKE_PTR(arr));
+}
+
+static int add_socklist(struct json_object *obj, const char *key, const struct socklist *l,
+			const struct snapshot *s)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sockrec *rec = &l->v[i];
+		_cleanup_json_ struct json_object *e = json_object_new_object();
+		char local[SOCKREC_FORMAT_MAX], remote[SOCKREC_FORMAT_MAX];
+
+		if (!e || sockrec_format_local(rec, local, sizeof(local)) < 0 ||
+		    sockrec_format_remote(rec, remote, sizeof(remote)) < 0)
+			return -ENOMEM;
+		if (add_str(e, "family", rec->family == AF_INET6 ? "ipv6" : "ipv4") < 0 ||
+		    add_str(e, "protocol", proto_to_string(rec->proto)) < 0 ||
+		    add_str(e, "state", sockrec_state_to_string(rec)) < 0 ||
+		    add_str(e, "local", local) < 0 || add_int(e, "port", rec->lport) < 0 ||
+		    add_str(e, "remote", remote) < 0 ||
+		    (rec->v6only < 0 ? add(e, "v6only", NULL) : add_bool(e, "v6only", rec->v6only)) < 0 ||
+		    add_int(e, "uid", rec->uid) < 0 || add_int(e, "inode", (int64_t)rec->inode) < 0)
+			return -ENOMEM;
+		if (s->owners_resolved && add_owners(e, &s->owners, rec->inode) < 0)
+			return -ENOMEM;
+		if (append(arr, TAKE_PTR(e)) < 0)
+			return -ENOMEM;
+	}
+	return add(obj, key, TAKE_PTR(arr));
+}
+
+static int add_sockets(struct json_object *host, const struct snapshot *s)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+
+	if (!s->have_sockets)
+		return add(host, "sockets", NULL);
+	o = json_object_new_object();
+	if (!o || add_str(o, "source", sockets_backend_to_string(s->sockets.backend)) < 0 ||
+	    add_bool(o, "bound_inactive_visible", s->sockets.bound_inactive) < 0 ||
+	    add_int(o, "tcp_other_seen", (int64_t)s->sockets.n_tcp_other) < 0 ||
+	    add_socklist(o, "listeners", &s->sockets.listeners, s) < 0 ||
+	    add_socklist(o, "udp", &s->sockets.udp, s) < 0 ||
+	    add_socklist(o, "held", &s->sockets.held, s) < 0)
+		return -ENOMEM;
+	if (s->owners_resolved &&
+	    (add_bool(o, "owners_complete", s->owners.complete) < 0 ||
+	     add_int(o, "owners_denied", (int64_t)s->owners.n_denied) < 0))
+		return -ENOMEM;
+	return add(host, "sockets", TAKE_PTR(o));
+}
+
 static int add_units(struct json_object *host, const struct units *u)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
@@ -285,7 +358,8 @@ int report_json_snapshot(const struct snapshot *s, struct json_object **ret)
 		if (add_key(sdkeys, s, keys[i]) < 0)
 			return -ENOMEM;
 	if (add(sd, "keys", TAKE_PTR(sdkeys)) < 0 || add(host, "sysctl_d", TAKE_PTR(sd)) < 0 ||
-	    add_units(host, &s->units) < 0 || add_notes(host, &s->notes) < 0)
+	    add_sockets(host, s) < 0 || add_units(host, &s->units) < 0 ||
+	    add_notes(host, &s->notes) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(host);
 	return 0;

@@ -62,7 +62,8 @@ static int read_kernel(const struct root *r, struct snapshot_kernel *k, char **r
 	return k->source ? 0 : -ENOMEM;
 }
 
-int snapshot_gather(const struct root *r, struct snapshot *ret, char **reterr_msg)
+int snapshot_gather(const struct root *r, const struct portset *held_ports, struct snapshot *ret,
+		    char **reterr_msg)
 {
 	static const char *const keys[] = {
 		SYSCTL_RESERVED_PORTS,
@@ -94,6 +95,13 @@ int snapshot_gather(const struct root *r, struct snapshot *ret, char **reterr_ms
 		if (k < 0)
 			goto fail;
 	}
+	/* Sockets that cannot be read leave the other checks standing: a note. */
+	k = sockets_read(r, held_ports, &s.notes, &s.sockets);
+	if (k == -ENOMEM)
+		goto fail;
+	if (k < 0)
+		diag_add(&s.notes, "sockets", 0, 0, "not read: %s", strerror(-k));
+	s.have_sockets = k == 0;
 	/* No bus (a container, a --root tree, early boot without PID 1's socket) is a note. */
 	k = units_read(r, &s.notes, &s.units);
 	if (k < 0)
@@ -125,8 +133,30 @@ int snapshot_resolve_owners(struct snapshot *s, const struct root *r, const uint
 	return 0;
 }
 
+int snapshot_inodes(const struct snapshot *s, uint64_t **ret, size_t *ret_n)
+{
+	const struct socklist *lists[] = { &s->sockets.listeners, &s->sockets.udp,
+					   &s->sockets.held };
+	size_t n = 0, total = 0;
+	uint64_t *v;
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		total += lists[l]->n;
+	v = malloc((total ? total : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (lists[l]->v[i].inode)
+				v[n++] = lists[l]->v[i].inode;
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
 void snapshot_done(struct snapshot *s)
 {
+	sockets_done(&s->sockets);
 	units_done(&s->units);
 	owners_done(&s->owners);
 	sysctld_done(&s->sysctld);

@@ -14,6 +14,7 @@
 #include "portaudit/diag.h"
 #include "portaudit/owners.h"
 #include "portaudit/portset.h"
+#include "portaudit/sockets.h"
 #include "portaudit/sysctld.h"
 #include "portaudit/units.h"
 
@@ -34,6 +35,8 @@ struct snapshot {
 	struct snapshot_kernel kernel;
 	struct sysctld sysctld;       /* the configuration, with every assignment's file:line */
 	struct sysctld_boot boot[_SYSCTLD_TOOL_MAX]; /* the values it leaves at the next boot */
+	struct sockets sockets;       /* listeners, UDP, and the TCP sockets the filter kept */
+	bool have_sockets;            /* false: they could not be read (noted) */
 	struct units units;           /* systemd socket units (live only) */
 	struct owners owners;         /* holders of the sockets asked about, see below */
 	bool owners_resolved;         /* snapshot_resolve_owners() ran */
@@ -41,11 +44,17 @@ struct snapshot {
 };
 
 /*
- * Read the host below r.  Non-fatal problems become notes; an unreadable or
- * malformed kernel value is an error with a one-line reason in *reterr_msg
- * (malloc'd).  Returns 0, or a negative errno.
+ * Read the host below r.  held_ports (may be NULL) are the TCP ports whose
+ * non-listening sockets are kept (sockets_read()); all others are only counted.
+ * Non-fatal problems become notes; an unreadable or malformed kernel value is an
+ * error with a one-line reason in *reterr_msg (malloc'd).  Returns 0, or a
+ * negative errno.
  */
-int snapshot_gather(const struct root *r, struct snapshot *ret, char **reterr_msg);
+int snapshot_gather(const struct root *r, const struct portset *held_ports, struct snapshot *ret,
+		    char **reterr_msg);
+
+/* The inodes of every socket record of the snapshot (0s left out), for owners. */
+int snapshot_inodes(const struct snapshot *s, uint64_t **ret, size_t *ret_n);
 
 /*
  * Find the processes holding the given socket inodes (owners_find(): one scan of
