@@ -14,7 +14,7 @@ run() {
 	err=$(cat "$tmp/err")
 }
 
-plan 31
+plan 35
 
 run --version
 is "$rc" 0 "--version exits 0"
@@ -34,6 +34,20 @@ is "$out" "" "and prints nothing on stdout"
 run --format yaml
 is "$rc" 2 "a bad --format exits 2"
 is "$(wc -l <"$tmp/err")" 1 "with a one-line error"
+
+run --snapshot --print-inventory
+is "$rc" 2 "--snapshot with --print-inventory exits 2"
+is "$err" "portaudit: --snapshot excludes --print-inventory (see 'portaudit --help')" "and says why"
+
+run --root "$fixtures/basic" --snapshot
+is "$rc" 0 "--snapshot of a tree exits 0"
+if command -v jq >/dev/null; then
+	is "$(printf '%s' "$out" | jq -r '.kernel.ip_local_reserved_ports')" \
+		"$(cat "$fixtures/basic/proc/sys/net/ipv4/ip_local_reserved_ports")" \
+		"and prints JSON with the tree's reserved ports"
+else
+	ok 0 "# SKIP jq is missing"
+fi
 
 run --fix
 is "$rc" 2 "--fix is refused while not built"
