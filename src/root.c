@@ -237,12 +237,12 @@ static bool all_digits(const char *s, size_t len)
 }
 
 /*
- * Whether the procfs symlink in directory dir is a magic link: 1, 0 or a negative errno.  The kernel's magic
- * links are exactly the ones in a process's directory: /proc/PID/{exe,cwd,root} and
- * /proc/PID/{fd,map_files,ns}/N, and the same below /proc/PID/task/TID.  The other
- * procfs links are plain text (self, thread-self, net, mounts, fs/xfs/stat) and live
- * in no numbered directory.  below names the real directories walked, so /proc/self
- * has already become /proc/PID here.
+ * Whether the procfs symlink in directory dir is a magic link: 1, 0 or a negative
+ * errno.  The kernel's magic links are exactly the ones in a process's directory:
+ * /proc/PID/{exe,cwd,root} and /proc/PID/{fd,map_files,ns}/N, and the same below
+ * /proc/PID/task/TID.  The other procfs links are plain text (self, thread-self, net,
+ * mounts, fs/xfs/stat) and live in no numbered directory.  below names the real
+ * directories walked, so /proc/self has already become /proc/PID here.
  */
 static int walk_is_magic(const struct walk *w, int dir)
 {
