@@ -34,6 +34,14 @@ DEFINE_FREEP(struct root, root_free)
 int root_open(const struct root *r, const char *path, int flags, int *ret_fd);
 
 /*
+ * root_open() as it works where openat2(2) is missing or refused by a seccomp filter,
+ * forced: for an offline tree a userspace walk with the semantics of RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS, for the live root a plain openat(2).  root_open() falls back
+ * to it by itself; tests call it to compare both resolvers on the same tree.
+ */
+int root_open_fallback(const struct root *r, const char *path, int flags, int *ret_fd);
+
+/*
  * Open the directory path below the root for reading its entries.  Returns 0 or a
  * negative errno (-ENOENT when it does not exist, -ENOTDIR when it is no directory).
  */
