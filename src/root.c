@@ -9,24 +9,9 @@
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
-#if HAVE_LINUX_OPENAT2_H
-#include <linux/openat2.h>
-#endif
 
+#include "portaudit/openat2.h"
 #include "portaudit/root.h"
-
-#ifndef RESOLVE_IN_ROOT
-struct open_how {
-	unsigned long long flags;
-	unsigned long long mode;
-	unsigned long long resolve;
-};
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_IN_ROOT 0x10
-#endif
-#if !HAVE_DECL_SYS_OPENAT2
-#define SYS_openat2 437
-#endif
 
 int root_new(const char *path, struct root **ret)
 {

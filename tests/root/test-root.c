@@ -33,29 +33,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#if HAVE_LINUX_OPENAT2_H
-#include <linux/openat2.h>
-#endif
 #if defined(__x86_64__) || defined(__aarch64__)
 #include <linux/audit.h>
 #endif
 
 #include <cmocka.h>
 
+#include "portaudit/openat2.h"
 #include "portaudit/root.h"
-
-#ifndef RESOLVE_IN_ROOT
-struct open_how {
-	unsigned long long flags;
-	unsigned long long mode;
-	unsigned long long resolve;
-};
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_IN_ROOT 0x10
-#endif
-#if !HAVE_DECL_SYS_OPENAT2
-#define SYS_openat2 437
-#endif
 
 /* The scratch directory: base/tree is the root; base itself holds decoys. */
 static char base[PATH_MAX];
