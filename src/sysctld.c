@@ -465,20 +465,14 @@ int sysctld_load(const struct root *r, const char *const *want, size_t n_want,
 
 	/* procps applies /etc/sysctl.conf once more, last, when it is a regular file. */
 	if (open_conf(r, SYSCTL_CONF, &fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		size_t idx;
-		struct sysctld_file *f = reallocarray(c.files, c.n_files + 1, sizeof(*f));
+		/* No directory lists this path, so the entry is a new one. */
+		size_t idx = file_index(&c, SYSCTL_CONF);
 
 		k = -ENOMEM;
-		if (!f)
-			goto fail;
-		c.files = f;
-		idx = c.n_files;
-		c.files[idx] = (struct sysctld_file){ .path = strdup(SYSCTL_CONF) };
-		if (!c.files[idx].path)
+		if (idx == SIZE_MAX)
 			goto fail;
 		c.files[idx].used[SYSCTLD_PROCPS] = true;
 		c.files[idx].final_pass = true;
-		c.n_files++;
 		k = order_append(&c, SYSCTLD_PROCPS, idx);
 		if (k < 0)
 			goto fail;
