@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "portaudit/finding.h"
+
 enum exit_code {
 	EXIT_CLEAN = 0,    /* no finding at or above --fail-on */
 	EXIT_FINDINGS = 1, /* findings at or above --fail-on */
@@ -17,12 +19,6 @@ enum exit_code {
 enum output_format {
 	FORMAT_TEXT,
 	FORMAT_JSON,
-};
-
-enum severity {
-	SEVERITY_INFO,
-	SEVERITY_WARNING,
-	SEVERITY_ERROR,
 };
 
 enum options_action {
