@@ -2,10 +2,10 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "portaudit/inventory.h"
 #include "portaudit/policy.h"
@@ -1261,54 +1261,87 @@ static int discover_socket(struct discovery *d, const struct snapshot *snap,
 	return 0;
 }
 
+/* A growing text buffer: the YAML below is built in memory, without stdio. */
+struct text {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+_printf_(2, 3) static void text_add(struct text *t, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->oom)
+		return;
+	for (;;) {
+		size_t room = t->cap - t->len;
+		va_start(ap, f);
+		n = vsnprintf(t->s ? t->s + t->len : NULL, room, f, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = (t->cap + (size_t)n + 1) * 2;
+		char *p = realloc(t->s, cap);
+		if (!p) {
+			t->oom = true;
+			return;
+		}
+		t->s = p;
+		t->cap = cap;
+	}
+}
+
 /* The discovery as schema-1 YAML, parsed back by the inventory loader (which checks it). */
 static int discovery_yaml(const struct discovery *d, char **ret)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = 0;
+	struct text t = { 0 };
 
-	if (!f)
-		return -ENOMEM;
-	fputs("version: 1\nservices:\n", f);
+	text_add(&t, "version: 1\nservices:\n");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct found *s = &d->v[i];
 		bool both = !portset_is_empty(&s->ports[PROTO_TCP]) &&
 			    !portset_is_empty(&s->ports[PROTO_UDP]);
+		bool same = both && portset_equal(&s->ports[PROTO_TCP], &s->ports[PROTO_UDP]);
 
 		/* One entry per protocol unless both carry the same ports. */
 		for (int p = 0; p < _PROTO_MAX; p++) {
 			_cleanup_free_ char *list = NULL;
-			bool same = both && portset_equal(&s->ports[0], &s->ports[1]);
 
 			if (portset_is_empty(&s->ports[p]) || (same && p == PROTO_UDP))
 				continue;
 			if (portset_format_alloc(&s->ports[p], &list) < 0) {
-				r = -ENOMEM;
+				t.oom = true;
 				break;
 			}
-			fprintf(f, "  \"%s%s\":\n    ports: [", s->name,
-				both && !same && p == PROTO_UDP ? "-udp" : "");
+			text_add(&t, "  \"%s%s\":\n    ports: [", s->name,
+				 both && !same && p == PROTO_UDP ? "-udp" : "");
 			for (char *tok = list, *save = NULL; (tok = strtok_r(tok, ",", &save));
 			     tok = NULL)
-				fprintf(f, "%s\"%s\"", tok == list ? "" : ", ", tok);
-			fputs("]\n", f);
+				text_add(&t, "%s\"%s\"", tok == list ? "" : ", ", tok);
+			text_add(&t, "]\n");
 			if (same)
-				fputs("    protocol: [tcp, udp]\n", f);
+				text_add(&t, "    protocol: [tcp, udp]\n");
 			else if (p == PROTO_UDP)
-				fputs("    protocol: udp\n", f);
+				text_add(&t, "    protocol: udp\n");
 			if (s->process[0])
-				fprintf(f, "    process: \"%s\"\n", s->process);
+				text_add(&t, "    process: \"%s\"\n", s->process);
 			if (s->unit)
-				fprintf(f, "    unit: \"%s\"\n", s->unit);
+				text_add(&t, "    unit: \"%s\"\n", s->unit);
 		}
 	}
-	if (fclose(f) != 0 || r < 0) {
-		free(buf);
-		return r < 0 ? r : -ENOMEM;
+	if (t.oom) {
+		free(t.s);
+		return -ENOMEM;
 	}
-	*ret = buf;
+	*ret = t.s;
 	return 0;
 }
 
