@@ -5,7 +5,8 @@
 #
 # Every process started here is the leader of a process group of its own
 # (setsid) and is recorded in E2E_PIDS; e2e_cleanup (run it from a trap on EXIT)
-# kills each one, its group and its descendants, by pid, and removes E2E_TMP.
+# kills each one, its group and its descendants, by pid, and removes E2E_TMP
+# (unless E2E_KEEP is set: then it says where it is).
 #
 # The reproductions, repro_* below, return 0 when the failure happened and 1
 # when it did not within E2E_TIMEOUT seconds (then their processes are already
@@ -50,7 +51,8 @@ e2e_setup() {
 	mkdir -p "$abs_top_builddir/tests/e2e/tmp" || exit 1
 	E2E_TMP=$(mktemp -d "$abs_top_builddir/tests/e2e/tmp/$1.XXXXXX") || exit 1
 	trap e2e_cleanup EXIT
-	trap 'exit 1' INT TERM HUP
+	# PIPE too: a reader that goes away must not leave the loops running.
+	trap 'exit 1' INT TERM HUP PIPE
 	e2e_host_range=$(cat /proc/sys/net/ipv4/ip_local_port_range)
 }
 
@@ -80,7 +82,9 @@ e2e_cleanup() {
 	for p in $E2E_PIDS; do
 		e2e_kill "$p"
 	done
-	if [ -n "$E2E_TMP" ]; then
+	if [ -n "$E2E_TMP" ] && [ -n "${E2E_KEEP:-}" ]; then
+		echo "# kept $E2E_TMP (E2E_KEEP)"
+	elif [ -n "$E2E_TMP" ]; then
 		rm -rf "$E2E_TMP"
 		rmdir "$abs_top_builddir/tests/e2e/tmp" 2>/dev/null
 	fi
@@ -303,6 +307,7 @@ repro_selfconnect_socat() {
 	e2e_wait 5 e2e_gone "$server"
 	e2e_kill "$server"
 	before=$(cat "$dir/attempts")
+	repro_t0=$(e2e_ms)
 	if ! e2e_wait "$E2E_TIMEOUT" e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port"; then
 		REPRO_ATTEMPTS=$(($(cat "$dir/attempts") - before))
 		repro_fail "no health check connected to itself; TIME_WAIT sockets on the port: $(

@@ -5,10 +5,10 @@
 # the server then cannot bind again ("Address already in use").  Reproduced for
 # real in a network namespace of this test, then audited by portaudit there.
 #
-# The range is narrowed inside the namespace to 32960-33039 so that this takes
+# The range is narrowed inside the namespace to 32980-33019 so that this takes
 # seconds: connect() tries the ports at an even offset from the low end first
-# (REFERENCE §2.2), 33000 is one of those 40 (offset 40), and the kernel walks
-# them in small random steps, so a few dozen health checks reach it.
+# (REFERENCE §2.2), 33000 is one of those 20 (offset 20), and the kernel walks
+# them in small random steps, so some tens of health checks reach it.
 . "$abs_top_srcdir/tests/lib/tap.sh"
 . "$abs_top_srcdir/tests/e2e/lib.sh"
 
@@ -17,8 +17,8 @@ e2e_tools socat:socat script:bsdutils jq:jq ss:iproute2
 e2e_setup seed-000
 
 port=33000
-lo=32960
-hi=33039
+lo=32980
+hi=33019
 
 plan 22
 

@@ -5,10 +5,10 @@
 # Reproduced for real with telnet (Debian's telnet works with its input on a
 # pipe) in a network namespace of this test, then audited by portaudit there.
 #
-# The range is narrowed inside the namespace to 49900-50099: 50000 is at an even
-# offset (100) from the low end, the parity connect() tries first (REFERENCE
-# §2.2), one of 100 candidates the kernel walks in small random steps: a few
-# hundred telnets at most, a second or two.
+# The range is narrowed inside the namespace to 49950-50049: 50000 is at an even
+# offset (50) from the low end, the parity connect() tries first (REFERENCE
+# §2.2), one of 50 candidates the kernel walks in small random steps: some tens
+# of telnets, a second or so.
 . "$abs_top_srcdir/tests/lib/tap.sh"
 . "$abs_top_srcdir/tests/e2e/lib.sh"
 
@@ -17,8 +17,8 @@ e2e_tools telnet:telnet jq:jq ss:iproute2
 e2e_setup seed-004
 
 port=50000
-lo=49900
-hi=50099
+lo=49950
+hi=50049
 
 plan 22
 
