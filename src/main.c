@@ -7,35 +7,12 @@
 #include "portaudit/diag.h"
 #include "portaudit/inventory-sources.h"
 #include "portaudit/options.h"
+#include "portaudit/policy.h"
 #include "portaudit/portset.h"
 #include "portaudit/report.h"
 #include "portaudit/root.h"
 #include "portaudit/services.h"
 #include "portaudit/snapshot.h"
-#include "portaudit/sysctl.h"
-
-static int print_kernel_ports(const struct snapshot *snap, unsigned verbose)
-{
-	const struct snapshot_kernel *k = &snap->kernel;
-	_cleanup_free_ char *list = NULL;
-	unsigned range_size = (unsigned)k->range_hi - k->range_lo + 1;
-	unsigned reserved_inside = portset_count_range(&k->reserved, k->range_lo, k->range_hi);
-
-	if (portset_format_alloc(&k->reserved, &list) < 0)
-		return -ENOMEM;
-	printf("portaudit %s: %s (this network namespace)\n", PACKAGE_VERSION,
-	       snap->live ? "live host" : snap->root);
-	printf("  %-36s %u-%u (%u ports)\n", SYSCTL_PORT_RANGE, k->range_lo, k->range_hi,
-	       range_size);
-	printf("  %-36s %s (%u ports, %u inside the range)\n", SYSCTL_RESERVED_PORTS,
-	       *list ? list : "(none)", portset_count(&k->reserved), reserved_inside);
-	if (k->have_unprivileged_start)
-		printf("  %-36s %u\n", SYSCTL_UNPRIVILEGED_PORT_START, k->unprivileged_start);
-	printf("  ephemeral ports left for clients: %u\n", range_size - reserved_inside);
-	if (verbose)
-		printf("  source: %s\n", k->source);
-	return 0;
-}
 
 /* Every input error, one line each, then how many were left out. */
 static void print_diag(const struct diag *d)
@@ -49,22 +26,6 @@ static void print_diag(const struct diag *d)
 	/* Loading stops once the list is full, so the rest is not even counted. */
 	if (d->total > d->n)
 		fprintf(stderr, "portaudit: too many errors, stopped after the first %zu\n", d->n);
-}
-
-static void print_inventory_summary(const struct inventory *inv)
-{
-	if (inv->discovered) {
-		printf("  inventory: none found (%s, inventory.d): discovery mode, in which the live\n"
-		       "  listeners and socket units are the inventory (not read by this version yet)\n",
-		       INVENTORY_DEFAULT_FILE);
-		return;
-	}
-	printf("  inventory: %zu service%s, %u tcp and %u udp ports, from", inv->n_services,
-	       inv->n_services == 1 ? "" : "s", portset_count(&inv->ports[PROTO_TCP]),
-	       portset_count(&inv->ports[PROTO_UDP]));
-	for (size_t i = 0; i < inv->n_sources; i++)
-		printf(" %s", inv->sources[i]);
-	printf("\n");
 }
 
 static int load_inventory(const struct options *opts, const struct root *root,
@@ -113,7 +74,9 @@ static int print_inventory(const struct inventory *inv)
 		return EXIT_BAD_INPUT;
 	}
 	if (inv->discovered)
-		fprintf(stderr, "portaudit: no inventory found; discovering listeners and socket units is not built yet, so this one is empty\n");
+		printf("# Discovered by portaudit %s from the listeners and socket units of this host.\n"
+		       "# Edit it and install it as %s.\n",
+		       PACKAGE_VERSION, INVENTORY_DEFAULT_FILE);
 	fwrite(yaml, 1, len, stdout);
 	return EXIT_CLEAN;
 }
@@ -124,7 +87,8 @@ static int gather(const struct root *root, const struct inventory *inv, struct s
 	_cleanup_free_ char *msg = NULL;
 	int r;
 
-	r = snapshot_gather(root, &inv->ports[PROTO_TCP], ret, &msg);
+	r = snapshot_gather(root, &inv->ports[PROTO_TCP], /* hold_unit_ports= */ inv->discovered,
+			    ret, &msg);
 	if (r < 0)
 		fprintf(stderr, "portaudit: %s\n", msg ? msg : strerror(-r));
 	return r;
@@ -153,11 +117,67 @@ static int print_snapshot(const struct root *root, struct snapshot *snap)
 	return EXIT_CLEAN;
 }
 
+/*
+ * Look up the owners the findings will name: only those sockets (DESIGN §3).  In
+ * discovery mode the listeners name the services, so every socket read is asked.
+ */
+static int resolve_owners(const struct root *root, const struct inventory *inv,
+			  struct snapshot *snap)
+{
+	_cleanup_free_ uint64_t *inodes = NULL;
+	size_t n;
+	int r;
+
+	if (!snap->have_sockets)
+		return 0;
+	if (inv->discovered)
+		r = snapshot_inodes(snap, &inodes, &n);
+	else
+		r = policy_owner_inodes(inv, snap, &inodes, &n);
+	if (r < 0 || n == 0)
+		return r;
+	return snapshot_resolve_owners(snap, root, inodes, n);
+}
+
+static int report(const struct options *opts, const struct report_input *in)
+{
+	struct json_object *obj = NULL;
+	int r;
+
+	if (opts->format == FORMAT_JSON) {
+		r = report_json_audit(in, &obj);
+		if (r == 0)
+			r = report_json_print(obj, stdout);
+		json_object_put(obj);
+	} else {
+		struct report_text_options o = {
+			.color = report_want_color(stdout),
+			.quiet = opts->quiet,
+			.verbose = opts->verbose,
+			.fail_on = opts->fail_on,
+		};
+		r = report_text(stdout, in, &o);
+	}
+	if (r == -ENOMEM) {
+		fprintf(stderr, "portaudit: out of memory\n");
+		return r;
+	}
+	/* A failed write to stdout is reported once, in main(). */
+	if (opts->journal || report_journal_stream()) {
+		int k = report_journal(in);
+		if (k < 0)
+			fprintf(stderr, "portaudit: cannot log to the journal: %s, skipping\n",
+				strerror(-k));
+	}
+	return 0;
+}
+
 static int run(const struct options *opts)
 {
 	_cleanup_(root_freep) struct root *root = NULL;
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(snapshot_done) struct snapshot snap = { 0 };
+	_cleanup_(findings_done) struct findings findings = { 0 };
 	int r;
 
 	r = root_new(opts->root, &root);
@@ -168,21 +188,33 @@ static int run(const struct options *opts)
 	}
 	if (load_inventory(opts, root, &inv) < 0)
 		return EXIT_BAD_INPUT;
-	if (opts->print_inventory)
+	if (opts->print_inventory && !inv->discovered)
 		return print_inventory(inv);
 	if (gather(root, inv, &snap) < 0)
 		return EXIT_BAD_INPUT;
 	if (opts->snapshot)
 		return print_snapshot(root, &snap);
-	if (!opts->quiet) {
-		if (print_kernel_ports(&snap, opts->verbose) < 0) {
-			fprintf(stderr, "portaudit: out of memory\n");
-			return EXIT_BAD_INPUT;
-		}
-		print_inventory_summary(inv);
-		printf("Not checked by this version: the findings (see --snapshot for what was read).\n");
+	r = resolve_owners(root, inv, &snap);
+	if (r == 0 && inv->discovered)
+		r = policy_discover(&snap, inv);
+	if (r < 0) {
+		fprintf(stderr, "portaudit: cannot %s: %s\n",
+			r == -ENOMEM ? "continue" : "build the discovered inventory", strerror(-r));
+		return EXIT_BAD_INPUT;
 	}
-	return EXIT_CLEAN;
+	if (opts->print_inventory)
+		return print_inventory(inv);
+	r = policy_evaluate(inv, &snap, &findings);
+	if (r < 0) {
+		fprintf(stderr, "portaudit: out of memory\n");
+		return EXIT_BAD_INPUT;
+	}
+	r = report(opts, &(struct report_input){ .inv = inv, .snap = &snap,
+						  .findings = &findings,
+						  .fail_on = opts->fail_on });
+	if (r < 0)
+		return EXIT_BAD_INPUT;
+	return findings_any_at_least(&findings, opts->fail_on) ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 
 int main(int argc, char *argv[])

@@ -50,7 +50,7 @@ const char *options_help(void)
 	       "  -c, --inventory PATH   inventory file, or directory of *.yaml (repeatable;\n"
 	       "                         replaces the default sources)\n"
 	       "  -r, --root DIR         audit the tree below DIR instead of this host\n"
-	       "  -f, --format FORMAT    text (default) or json               [json: not built yet]\n"
+	       "  -f, --format FORMAT    text (default) or json\n"
 	       "      --fail-on LEVEL    exit 1 on findings at or above LEVEL: error (default),\n"
 	       "                         warning or info\n"
 	       "      --fix              write /etc/sysctl.d/99-zz-portaudit.conf and apply it\n"
@@ -58,7 +58,8 @@ const char *options_help(void)
 	       "      --dry-run          with --fix: show the plan, write nothing [not built yet]\n"
 	       "      --no-apply         with --fix: write the fragment only     [not built yet]\n"
 	       "      --print-inventory  print the loaded or discovered inventory as YAML\n"
-	       "      --journal          also log findings to the systemd journal [not built yet]\n"
+	       "      --journal          also log findings to the systemd journal (the default\n"
+	       "                         when run by systemd with output to the journal)\n"
 	       "      --snapshot         print what was read of the host (kernel values,\n"
 	       "                         sysctl.d, sockets, socket units) as JSON, and exit\n"
 	       "  -q, --quiet            print nothing but errors\n"
@@ -69,8 +70,8 @@ const char *options_help(void)
 	       "Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad input or usage,\n"
 	       "3 --fix failed.\n"
 	       "\n"
-	       "This version reads the inventory and the host (see --snapshot); the checks\n"
-	       "that turn them into findings are not built yet.\n";
+	       "Without an inventory (/etc/portaudit/inventory.yaml, inventory.d), the\n"
+	       "listeners and socket units of this host are taken as the inventory.\n";
 }
 
 _printf_(2, 3) static int fail(struct options *opts, const char *fmt, ...)
@@ -202,11 +203,7 @@ void options_done(struct options *opts)
 
 const char *options_unbuilt(const struct options *opts)
 {
-	if (opts->format == FORMAT_JSON)
-		return "--format json";
 	if (opts->fix)
 		return "--fix";
-	if (opts->journal)
-		return "--journal";
 	return NULL;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "portaudit/inventory.h"
+#include "portaudit/options.h"
 #include "portaudit/report.h"
 #include "portaudit/services.h"
 #include "portaudit/snapshot.h"
@@ -362,6 +364,155 @@ int report_json_snapshot(const struct snapshot *s, struct json_object **ret)
 	    add_notes(host, &s->notes) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(host);
+	return 0;
+}
+
+static int add_evidence_socket(struct json_object *o, const struct snapshot *s,
+			       const struct sockrec *rec)
+{
+	const struct owner *first = s->owners_resolved && rec->inode
+					    ? owners_lookup(&s->owners, rec->inode)
+					    : NULL;
+	char local[SOCKREC_FORMAT_MAX], remote[SOCKREC_FORMAT_MAX];
+
+	if (sockrec_format_local(rec, local, sizeof(local)) < 0 ||
+	    sockrec_format_remote(rec, remote, sizeof(remote)) < 0)
+		return -ENOMEM;
+	if (add_str(o, "protocol", proto_to_string(rec->proto)) < 0 ||
+	    add_str(o, "state", sockrec_state_to_string(rec)) < 0 ||
+	    add_str(o, "local", local) < 0 || add_str(o, "remote", remote) < 0 ||
+	    add_int(o, "inode", (int64_t)rec->inode) < 0 || add_int(o, "uid", rec->uid) < 0 ||
+	    (first ? add_int(o, "pid", first->pid) : add(o, "pid", NULL)) < 0 ||
+	    add_str(o, "comm", first ? first->comm : NULL) < 0 ||
+	    add_str(o, "unit", first ? first->unit : NULL) < 0)
+		return -ENOMEM;
+	return add_owners(o, &s->owners, s->owners_resolved ? rec->inode : 0);
+}
+
+static const char *const evidence_kinds[_EVIDENCE_KIND_MAX] = {
+	[EVIDENCE_KERNEL] = "kernel",
+	[EVIDENCE_ASSIGNMENT] = "sysctl.d",
+	[EVIDENCE_BOOT] = "boot",
+	[EVIDENCE_SOCKET] = "socket",
+	[EVIDENCE_UNIT] = "unit",
+	[EVIDENCE_INVENTORY] = "inventory",
+};
+
+static struct json_object *evidence_new(const struct snapshot *s, const struct evidence *e)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	char line[1024];
+
+	if (!o)
+		return NULL;
+	report_evidence_line(s, e, line, sizeof(line));
+	if (add_str(o, "kind", evidence_kinds[e->kind]) < 0 || add_str(o, "text", line) < 0 ||
+	    add_str(o, "source", e->source) < 0)
+		return NULL;
+	switch (e->kind) {
+	case EVIDENCE_BOOT:
+		if (add_str(o, "tool", sysctld_tool_to_string(e->tool)) < 0)
+			return NULL;
+		_fallthrough_;
+	case EVIDENCE_KERNEL:
+	case EVIDENCE_ASSIGNMENT:
+		if (add_str(o, "key", e->key) < 0 || add_str(o, "value", e->value) < 0)
+			return NULL;
+		if (e->kind != EVIDENCE_KERNEL &&
+		    (e->line ? add_int(o, "line", e->line) : add(o, "line", NULL)) < 0)
+			return NULL;
+		break;
+	case EVIDENCE_SOCKET:
+		if (add_evidence_socket(o, s, e->sock) < 0)
+			return NULL;
+		break;
+	case EVIDENCE_UNIT:
+		if (add_str(o, "unit", e->unit->name) < 0 || add_str(o, "type", e->listen->type) < 0 ||
+		    add_str(o, "listen", e->listen->address) < 0)
+			return NULL;
+		break;
+	case EVIDENCE_INVENTORY:
+		if (add_int(o, "line", e->line) < 0 || add_int(o, "column", e->column) < 0)
+			return NULL;
+		break;
+	default:
+		break;
+	}
+	return TAKE_PTR(o);
+}
+
+static struct json_object *finding_new(const struct snapshot *s, const struct finding *f)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_json_ struct json_object *ev = json_object_new_array();
+	char one[8];
+
+	if (!o || !ev)
+		return NULL;
+	for (size_t i = 0; i < f->n_evidence; i++)
+		if (append(ev, evidence_new(s, &f->evidence[i])) < 0)
+			return NULL;
+	snprintf(one, sizeof(one), "%u", f->port);
+	if (add_str(o, "id", finding_id_to_string(f->id)) < 0 ||
+	    add_str(o, "severity", severity_to_string(f->severity)) < 0 ||
+	    add_str(o, "service", f->service) < 0 ||
+	    (f->port ? add_int(o, "port", f->port) : add(o, "port", NULL)) < 0 ||
+	    add_str(o, "ports", f->ports ? f->ports : f->port ? one : NULL) < 0 ||
+	    add_str(o, "protocol", f->proto >= 0 ? proto_to_string(f->proto) : NULL) < 0 ||
+	    add_str(o, "message", f->message) < 0 || add(o, "evidence", TAKE_PTR(ev)) < 0 ||
+	    add_str(o, "remediation", f->remediation) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+static struct json_object *inventory_json_new(const struct inventory *inv)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_json_ struct json_object *src = json_object_new_array();
+
+	if (!o || !src)
+		return NULL;
+	for (size_t i = 0; !inv->discovered && i < inv->n_sources; i++)
+		if (append(src, json_object_new_string(inv->sources[i])) < 0)
+			return NULL;
+	if (add_bool(o, "discovered", inv->discovered) < 0 || add(o, "sources", TAKE_PTR(src)) < 0 ||
+	    add_int(o, "services", (int64_t)inv->n_services) < 0 ||
+	    add_str(o, "reserve", inventory_reserve_to_string(inv->policy.reserve)) < 0 ||
+	    add_str(o, "unlisted_listeners",
+		    inventory_level_to_string(inv->policy.unlisted_listeners)) < 0 ||
+	    add_int(o, "min_ephemeral_ports", inv->policy.min_ephemeral_ports) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int report_json_audit(const struct report_input *in, struct json_object **ret)
+{
+	const struct findings *fs = in->findings;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	_cleanup_json_ struct json_object *sum = json_object_new_object();
+	struct json_object *host = NULL;
+
+	if (!o || !arr || !sum)
+		return -ENOMEM;
+	for (size_t i = 0; i < fs->n; i++)
+		if (append(arr, finding_new(in->snap, &fs->v[i])) < 0)
+			return -ENOMEM;
+	if (add_int(sum, "error", (int64_t)fs->count[SEVERITY_ERROR]) < 0 ||
+	    add_int(sum, "warning", (int64_t)fs->count[SEVERITY_WARNING]) < 0 ||
+	    add_int(sum, "info", (int64_t)fs->count[SEVERITY_INFO]) < 0 ||
+	    add_int(sum, "total", (int64_t)fs->n) < 0 ||
+	    add_str(sum, "fail_on", severity_to_string(in->fail_on)) < 0 ||
+	    add_int(sum, "exit", findings_any_at_least(fs, in->fail_on) ? EXIT_FINDINGS
+									 : EXIT_CLEAN) < 0)
+		return -ENOMEM;
+	if (report_json_snapshot(in->snap, &host) < 0)
+		return -ENOMEM;
+	if (add_int(o, "version", 1) < 0 || add_str(o, "portaudit", PACKAGE_VERSION) < 0 ||
+	    add(o, "host", host) < 0 || add_new(o, "inventory", inventory_json_new(in->inv)) < 0 ||
+	    add(o, "findings", TAKE_PTR(arr)) < 0 || add(o, "summary", TAKE_PTR(sum)) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(o);
 	return 0;
 }
 

@@ -62,8 +62,8 @@ static int read_kernel(const struct root *r, struct snapshot_kernel *k, char **r
 	return k->source ? 0 : -ENOMEM;
 }
 
-int snapshot_gather(const struct root *r, const struct portset *held_ports, struct snapshot *ret,
-		    char **reterr_msg)
+int snapshot_gather(const struct root *r, const struct portset *held_ports, bool hold_unit_ports,
+		    struct snapshot *ret, char **reterr_msg)
 {
 	static const char *const keys[] = {
 		SYSCTL_RESERVED_PORTS,
@@ -71,6 +71,7 @@ int snapshot_gather(const struct root *r, const struct portset *held_ports, stru
 		SYSCTL_UNPRIVILEGED_PORT_START,
 	};
 	struct snapshot s = { .live = r->live };
+	_cleanup_free_ struct portset *held = NULL;
 	int k;
 
 	*reterr_msg = NULL;
@@ -95,6 +96,26 @@ int snapshot_gather(const struct root *r, const struct portset *held_ports, stru
 		if (k < 0)
 			goto fail;
 	}
+	/* No bus (a container, a --root tree, early boot without PID 1's socket) is a note. */
+	k = units_read(r, &s.notes, &s.units);
+	if (k < 0)
+		goto fail;
+	if (hold_unit_ports) {
+		held = malloc(sizeof(*held));
+		if (!held) {
+			k = -ENOMEM;
+			goto fail;
+		}
+		portset_clear(held);
+		if (held_ports)
+			*held = *held_ports;
+		for (size_t i = 0; i < s.units.n; i++)
+			for (size_t j = 0; j < s.units.v[i].n_listen; j++)
+				if (s.units.v[i].listen[j].inet &&
+				    s.units.v[i].listen[j].proto == PROTO_TCP)
+					portset_add(held, s.units.v[i].listen[j].port);
+		held_ports = held;
+	}
 	/* Sockets that cannot be read leave the other checks standing: a note. */
 	k = sockets_read(r, held_ports, &s.notes, &s.sockets);
 	if (k == -ENOMEM)
@@ -102,10 +123,6 @@ int snapshot_gather(const struct root *r, const struct portset *held_ports, stru
 	if (k < 0)
 		diag_add(&s.notes, "sockets", 0, 0, "not read: %s", strerror(-k));
 	s.have_sockets = k == 0;
-	/* No bus (a container, a --root tree, early boot without PID 1's socket) is a note. */
-	k = units_read(r, &s.notes, &s.units);
-	if (k < 0)
-		goto fail;
 	*ret = s;
 	return 0;
 fail:

@@ -13,6 +13,7 @@
 #define _pure_ __attribute__((pure))
 #define _warn_unused_result_ __attribute__((warn_unused_result))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _fallthrough_ __attribute__((fallthrough))
 
 static inline void freep(void *p)
 {

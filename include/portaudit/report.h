@@ -22,6 +22,7 @@ struct report_input {
 	const struct inventory *inv;
 	const struct snapshot *snap;
 	const struct findings *findings;
+	enum severity fail_on;           /* --fail-on: the summary's exit verdict */
 };
 
 struct report_text_options {

@@ -46,12 +46,13 @@ struct snapshot {
 /*
  * Read the host below r.  held_ports (may be NULL) are the TCP ports whose
  * non-listening sockets are kept (sockets_read()); all others are only counted.
- * Non-fatal problems become notes; an unreadable or malformed kernel value is an
- * error with a one-line reason in *reterr_msg (malloc'd).  Returns 0, or a
- * negative errno.
+ * With hold_unit_ports, the TCP ports socket units listen on are kept too
+ * (discovery mode, where those units are the inventory).  Non-fatal problems
+ * become notes; an unreadable or malformed kernel value is an error with a
+ * one-line reason in *reterr_msg (malloc'd).  Returns 0, or a negative errno.
  */
-int snapshot_gather(const struct root *r, const struct portset *held_ports, struct snapshot *ret,
-		    char **reterr_msg);
+int snapshot_gather(const struct root *r, const struct portset *held_ports, bool hold_unit_ports,
+		    struct snapshot *ret, char **reterr_msg);
 
 /* The inodes of every socket record of the snapshot (0s left out), for owners. */
 int snapshot_inodes(const struct snapshot *s, uint64_t **ret, size_t *ret_n);

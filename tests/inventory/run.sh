@@ -75,12 +75,12 @@ is "$?:$(grep -o '^  [a-z-]*:$' out | tr -d ' :' | tr '\n' ' ')" "0:only " "-c r
 
 # The main file masked by a link to /dev/null: no inventory, live or in a tree.
 mkdir -p nothing/etc/portaudit && ln -s /dev/null nothing/etc/portaudit/inventory.yaml
-"$PORTAUDIT" --root nothing --print-inventory >out 2>err
-is "$?:$(cat err)" "0:portaudit: no inventory found; discovering listeners and socket units is not built yet, so this one is empty" "no inventory: discovery mode, said plainly"
-contains "$(cat out)" "services: {}" "and an empty inventory that loads"
 mkdir -p nothing/proc/sys/net/ipv4 && printf '32768\t60999\n' >nothing/proc/sys/net/ipv4/ip_local_port_range && printf '\n' >nothing/proc/sys/net/ipv4/ip_local_reserved_ports
-"$PORTAUDIT" --root nothing >out 2>err
-contains "$(cat out)" "inventory: none found" "the audit says it runs without an inventory"
+"$PORTAUDIT" --root nothing --print-inventory >out 2>err
+is "$?:$(head -n 1 out)" "0:# Discovered by $("$PORTAUDIT" --version) from the listeners and socket units of this host." "no inventory: discovery mode, said plainly"
+contains "$(cat out)" "services: {}" "and, with nothing listening in the tree, an empty inventory"
+"$PORTAUDIT" --root nothing -f json >out 2>err
+is "$?:$(jq -c .inventory out)" '0:{"discovered":true,"sources":[],"services":0,"reserve":"ephemeral","unlisted_listeners":"warning","min_ephemeral_ports":16384}' "the audit says it runs without an inventory"
 
 # The doas rule: as root, a file or directory another user could change is refused.
 if [ "$(id -u)" -ne 0 ]; then
