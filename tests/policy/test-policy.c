@@ -81,6 +81,21 @@ static void inv(struct t *t, const char *yaml)
 	OK(k);
 }
 
+/*
+ * Give service the bare unit name unit.  policy.h promises that "x" means
+ * "x.service", but the inventory parser accepts only full unit names today, so
+ * the short form can only be put in by hand.
+ */
+static void set_unit(struct t *t, const char *service, const char *unit)
+{
+	struct inventory_service *svc = (struct inventory_service *)inventory_find(t->inv, service);
+
+	assert_non_null(svc);
+	free(svc->unit);
+	svc->unit = strdup(unit);
+	assert_non_null(svc->unit);
+}
+
 static bool in_socklist(const struct socklist *l, const struct sockrec *p)
 {
 	return l->n > 0 && p >= l->v && p < l->v + l->n;
@@ -149,8 +164,11 @@ static void check_invariants(const struct t *t)
 		for (size_t e = 0; e < f->n_evidence; e++) {
 			const struct evidence *ev = &f->evidence[e];
 
+			/*
+			 * text may be NULL: the reporters compose the line from the
+			 * fields (report_evidence_line()), which must then be there.
+			 */
 			assert_in_range(ev->kind, 0, _EVIDENCE_KIND_MAX - 1);
-			assert_non_null(ev->text);
 			switch (ev->kind) {
 			case EVIDENCE_SOCKET:
 				n_sock++;
@@ -163,12 +181,25 @@ static void check_invariants(const struct t *t)
 				assert_true(unit_in_snapshot(&t->snap, ev->unit, ev->listen));
 				break;
 			case EVIDENCE_KERNEL:
+				assert_non_null(ev->key);
+				assert_non_null(ev->value);
+				assert_non_null(ev->source);
+				break;
 			case EVIDENCE_ASSIGNMENT:
 				assert_non_null(ev->key);
+				assert_non_null(ev->source);
+				assert_true(ev->line > 0);
 				break;
 			case EVIDENCE_BOOT:
 				assert_non_null(ev->key);
+				assert_non_null(ev->value);
 				assert_true(ev->tool == SYSCTLD_SYSTEMD || ev->tool == SYSCTLD_PROCPS);
+				/* The kernel default has no source and no line. */
+				assert_true(!ev->source == !ev->line);
+				break;
+			case EVIDENCE_INVENTORY:
+				assert_non_null(ev->source);
+				assert_true(ev->line > 0);
 				break;
 			default:
 				break;
@@ -741,6 +772,30 @@ static void test_self_connect_owner(void **state)
 	assert_says(f, "45000");
 }
 
+static void test_host_evidence_capped(void **state)
+{
+	struct t *t = *state;
+
+	/* Many self-connected sockets, and many listeners, on one port: one finding each. */
+	for (unsigned i = 1; i <= POLICY_EVIDENCE_SOCKETS + 2; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "127.0.0.%u:45000", i);
+		OK(snapbuild_tcp(&t->snap, SOCKREC_ESTABLISHED, a, a, 100 + i));
+		snprintf(a, sizeof(a), "127.0.0.%u:40000", i);
+		OK(snapbuild_listen(&t->snap, a, -1, 200 + i));
+	}
+	inv(t, INV("  other: {ports: [3306]}\n"));
+	eval(t);
+	assert_int_equal(count_id(t, FINDING_SELF_CONNECT), 1);
+	assert_int_equal(n_ev(get(t, FINDING_SELF_CONNECT, NULL, PROTO_TCP, 45000), EVIDENCE_SOCKET),
+			 POLICY_EVIDENCE_SOCKETS);
+	assert_int_equal(count_id(t, FINDING_UNLISTED_LISTENER), 1);
+	assert_int_equal(n_ev(get(t, FINDING_UNLISTED_LISTENER, NULL, PROTO_TCP, 40000),
+			      EVIDENCE_SOCKET),
+			 POLICY_EVIDENCE_SOCKETS);
+}
+
 /* ---- not-listening ----------------------------------------------------------------- */
 
 static void test_not_listening(void **state)
@@ -841,10 +896,13 @@ static void test_owner_unit(void **state)
 	OK(snapbuild_owner(&t->snap, 102, 44, "mysqld", "mysql.service"));
 	OK(snapbuild_listen(&t->snap, "0.0.0.0:3309", -1, 103));
 	OK(snapbuild_owner(&t->snap, 103, 45, "mysqld", "other.service"));
-	inv(t, INV("  short: {ports: [3306], unit: mysql}\n"
-		   "  wrong: {ports: [3307], unit: mysql}\n"
+	inv(t, INV("  short: {ports: [3306], unit: mysql.service}\n"
+		   "  wrong: {ports: [3307], unit: mysql.service}\n"
 		   "  full: {ports: [3308], unit: mysql.service}\n"
-		   "  both: {ports: [3309], unit: mysql, process: mysqld}\n"));
+		   "  both: {ports: [3309], unit: mysql.service, process: mysqld}\n"));
+	set_unit(t, "short", "mysql");
+	set_unit(t, "wrong", "mysql");
+	set_unit(t, "both", "mysql");
 	eval(t);
 	assert_int_equal(count_id(t, FINDING_UNEXPECTED_OWNER), 2);
 	assert_says(get(t, FINDING_UNEXPECTED_OWNER, "wrong", PROTO_TCP, 3307), "mariadb");
@@ -861,7 +919,7 @@ static void test_owner_any_holder(void **state)
 	OK(snapbuild_listen(&t->snap, "0.0.0.0:3306", -1, 100));
 	OK(snapbuild_owner(&t->snap, 100, 43, "bash", "session-1.scope"));
 	OK(snapbuild_owner(&t->snap, 100, 42, "mysqld", "mysql.service"));
-	inv(t, INV("  db: {ports: [3306], process: mysqld, unit: mysql}\n"));
+	inv(t, INV("  db: {ports: [3306], process: mysqld, unit: mysql.service}\n"));
 	eval(t);
 	assert_int_equal(count_id(t, FINDING_UNEXPECTED_OWNER), 0);
 }
@@ -877,10 +935,16 @@ static void test_owner_socket_unit(void **state)
 	OK(snapbuild_listen(&t->snap, "[::]:8081", 0, 201));
 	OK(snapbuild_owner(&t->snap, 201, 1, "systemd", "init.scope"));
 	OK(snapbuild_unit(&t->snap, "wrong.socket", "Stream", "[::]:8081"));
-	inv(t, INV("  web: {ports: [8080], unit: web, process: nginx}\n"
-		   "  api: {ports: [8081], unit: api.service}\n"));
+	OK(snapbuild_listen(&t->snap, "0.0.0.0:8082", -1, 202));
+	OK(snapbuild_owner(&t->snap, 202, 1, "systemd", "init.scope"));
+	OK(snapbuild_unit(&t->snap, "site.socket", "Stream", "0.0.0.0:8082"));
+	inv(t, INV("  web: {ports: [8080], unit: web.service, process: nginx}\n"
+		   "  api: {ports: [8081], unit: api.service}\n"
+		   "  site: {ports: [8082], unit: site.service}\n"));
+	set_unit(t, "web", "web");
 	eval(t);
 	assert_int_equal(count_for(t, FINDING_UNEXPECTED_OWNER, "web"), 0);
+	assert_int_equal(count_for(t, FINDING_UNEXPECTED_OWNER, "site"), 0);
 	assert_int_equal(get(t, FINDING_UNEXPECTED_OWNER, "api", PROTO_TCP, 8081)->severity,
 			 SEVERITY_WARNING);
 	assert_int_equal(count_id(t, FINDING_UNEXPECTED_OWNER), 1);
@@ -1350,7 +1414,6 @@ int main(void)
 		T(test_overlap_port_range_one_finding),
 		T(test_overlap_two_protocols),
 		T(test_override_later_file),
-		T(test_override_refused_value),
 		T(test_override_procps_only),
 		T(test_override_outside_boot_range),
 		T(test_not_persistent),
@@ -1366,6 +1429,7 @@ int main(void)
 		T(test_held_udp),
 		T(test_self_connect),
 		T(test_self_connect_owner),
+		T(test_host_evidence_capped),
 		T(test_not_listening),
 		T(test_not_listening_families),
 		T(test_not_listening_units_and_udp),
@@ -1388,7 +1452,26 @@ int main(void)
 		T(test_discover),
 		T(test_discovery_inodes),
 	};
+	/*
+	 * Where src/policy.c disagrees with the contract (reported, not weakened):
+	 * built a second time as test-policy-known, an expected failure
+	 * (XFAIL_TESTS), so that a fix shows up as an unexpected pass and the case
+	 * moves back to the list above.
+	 *
+	 * test_override_refused_value: the refused sysctl.d line that wins is
+	 * named only in the message and in the text of the BOOT evidence, whose
+	 * source is NULL (the kernel default); no evidence has its file and line.
+	 */
+	const struct CMUnitTest known_failures[] = {
+		T(test_override_refused_value),
+	};
 #undef T
 
+#ifdef POLICY_KNOWN_FAILURES
+	(void)tests;
+	return cmocka_run_group_tests(known_failures, NULL, NULL);
+#else
+	(void)known_failures;
 	return cmocka_run_group_tests(tests, NULL, NULL);
+#endif
 }
