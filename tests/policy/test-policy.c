@@ -1306,6 +1306,9 @@ static void discovery_host(struct t *t)
 	OK(snapbuild_tcp(&t->snap, SOCKREC_ESTABLISHED, "10.0.0.1:22", "10.0.0.2:50000", 16));
 	OK(snapbuild_listen(&t->snap, "0.0.0.0:28500", -1, 17));
 	OK(snapbuild_unit(&t->snap, "web.socket", "Stream", "[::]:8080"));
+	/* systemd holds the socket unit's listener: the port is web's, not a second service's. */
+	OK(snapbuild_listen(&t->snap, "[::]:8080", 0, 18));
+	OK(snapbuild_owner(&t->snap, 18, 1, "systemd", "init.scope"));
 	OK(snapbuild_owner(&t->snap, 10, 500, "sshd", "ssh.service"));
 	OK(snapbuild_owner(&t->snap, 11, 500, "sshd", "ssh.service"));
 	OK(snapbuild_owner(&t->snap, 12, 600, "redis-server", "redis-server.service"));
@@ -1384,7 +1387,7 @@ static void test_discover(void **state)
 
 static void test_discovery_inodes(void **state)
 {
-	static const uint64_t listeners[] = { 10, 11, 12, 14, 15, 17 };
+	static const uint64_t listeners[] = { 10, 11, 12, 14, 15, 17, 18 };
 	struct t *t = *state;
 	_cleanup_free_ uint64_t *v = NULL;
 	size_t n;
