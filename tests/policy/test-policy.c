@@ -1417,6 +1417,7 @@ int main(void)
 		T(test_overlap_port_range_one_finding),
 		T(test_overlap_two_protocols),
 		T(test_override_later_file),
+		T(test_override_refused_value),
 		T(test_override_procps_only),
 		T(test_override_outside_boot_range),
 		T(test_not_persistent),
@@ -1455,26 +1456,7 @@ int main(void)
 		T(test_discover),
 		T(test_discovery_inodes),
 	};
-	/*
-	 * Where src/policy.c disagrees with the contract (reported, not weakened):
-	 * built a second time as test-policy-known, an expected failure
-	 * (XFAIL_TESTS), so that a fix shows up as an unexpected pass and the case
-	 * moves back to the list above.
-	 *
-	 * test_override_refused_value: the refused sysctl.d line that wins is
-	 * named only in the message and in the text of the BOOT evidence, whose
-	 * source is NULL (the kernel default); no evidence has its file and line.
-	 */
-	const struct CMUnitTest known_failures[] = {
-		T(test_override_refused_value),
-	};
 #undef T
 
-#ifdef POLICY_KNOWN_FAILURES
-	(void)tests;
-	return cmocka_run_group_tests(known_failures, NULL, NULL);
-#else
-	(void)known_failures;
 	return cmocka_run_group_tests(tests, NULL, NULL);
-#endif
 }
