@@ -170,6 +170,16 @@ static int ev_boot(struct eval *e, struct finding *f, enum sysctld_tool tool)
 	return portset_format_alloc(&b->reserved, &ev->value);
 }
 
+/* The last write of the reserved key that tool makes and the kernel refuses, if any. */
+static int ev_rejected(struct eval *e, struct finding *f, enum sysctld_tool tool)
+{
+	const struct sysctld_assignment *a = e->snap->boot[tool].reserved_rejected;
+
+	if (!a)
+		return 0;
+	return ev_assignment(e, f, a, "written last, and refused by the kernel");
+}
+
 static int ev_socket(struct eval *e, struct finding *f, const struct sockrec *s)
 {
 	struct evidence *ev = evidence_new(f, EVIDENCE_SOCKET);
@@ -439,6 +449,7 @@ static int check_config(struct eval *e, const struct inventory_service *svc, enu
 		if (err)
 			return err;
 		if ((err = ev_boot(e, f, SYSCTLD_SYSTEMD)) < 0 ||
+		    (err = ev_rejected(e, f, SYSCTLD_SYSTEMD)) < 0 ||
 		    (err = ev_assignments_with(e, f, &hit)) < 0)
 			return err;
 		if ((err = ev_inventory(e, f, svc)) < 0)
@@ -470,6 +481,7 @@ static int check_config(struct eval *e, const struct inventory_service *svc, enu
 		if (err)
 			return err;
 		if ((err = ev_boot(e, f, SYSCTLD_PROCPS)) < 0 ||
+		    (err = ev_rejected(e, f, SYSCTLD_PROCPS)) < 0 ||
 		    (err = ev_boot(e, f, SYSCTLD_SYSTEMD)) < 0 ||
 		    (err = ev_assignments_with(e, f, &hit)) < 0)
 			return err;

@@ -60,7 +60,8 @@ enum evidence_kind {
 
 struct evidence {
 	enum evidence_kind kind;
-	char *text;            /* one line for people: what this piece shows */
+	char *text;            /* why this piece matters, for people; NULL when the reporter's
+				* line from the fields below says it all */
 	const char *source;    /* where it was read, as shown to the operator; NULL: nowhere */
 	unsigned line, column; /* in source; 0 when not applicable */
 	const char *key;       /* KERNEL, ASSIGNMENT, BOOT: the sysctl key ("net.ipv4....") */

@@ -40,7 +40,8 @@
  *   unexpected-owner    S has process: and/or unit:, and a listener on a port of
  *                       S/P (TCP LISTEN; UDP unconnected) has no holder that
  *                       matches both (comm equals process; the holder's unit
- *                       equals unit, where "x" means "x.service").  A listener
+ *                       equals unit, or, for unit: x.socket, is x.service or
+ *                       an x@... instance of it).  A listener
  *                       held only by PID 1 is a socket unit's: it matches when a
  *                       socket unit listing the port has the unit's name or its
  *                       stem with ".socket", and process: is not checked.  A
