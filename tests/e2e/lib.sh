@@ -277,7 +277,8 @@ e2e_served() {
 # STDOUT address also reads the terminal).  Once a health check got "hello", the
 # server gets Ctrl-C (SIGINT to its process group); the loop goes on until
 # one socat is connected to itself; then the server command is run again and
-# must fail.  Sets REPRO_RESTART to what it printed, and REPRO_SERVED.
+# must fail.  Sets REPRO_RESTART to what it printed, REPRO_SERVED (answers before
+# the stop) and REPRO_TIMEWAIT (server sockets in TIME_WAIT on PORT at the stop).
 repro_selfconnect_socat() {
 	local ns=$1 port=$2 dir server client before
 	repro_begin "$ns" || return 1
@@ -306,12 +307,17 @@ repro_selfconnect_socat() {
 	kill -s INT -- "-$server" 2>/dev/null
 	e2e_wait 5 e2e_gone "$server"
 	e2e_kill "$server"
+	# The server side of an answered health check lingers in TIME_WAIT on the
+	# port, and while it lives connect() does not pick the port (its bind
+	# bucket was made by bind(), not by connect()).  The loop ends it itself:
+	# once a health check reuses that connection's client port, its SYN hits
+	# the TIME_WAIT socket, which the kernel drops (no listener: RST).
+	REPRO_TIMEWAIT=$(e2e_in "$ns" ss -tanH state time-wait "( sport = :$port )" | wc -l)
 	before=$(cat "$dir/attempts")
 	repro_t0=$(e2e_ms)
 	if ! e2e_wait "$E2E_TIMEOUT" e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port"; then
 		REPRO_ATTEMPTS=$(($(cat "$dir/attempts") - before))
-		repro_fail "no health check connected to itself; TIME_WAIT sockets on the port: $(
-			e2e_in "$ns" ss -tanH state time-wait "( sport = :$port )" | wc -l)"
+		repro_fail "no health check connected to itself ($REPRO_TIMEWAIT sockets in TIME_WAIT on the port when the server stopped)"
 		return 1
 	fi
 	REPRO_ATTEMPTS=$(($(cat "$dir/attempts") - before))

@@ -29,7 +29,8 @@ ok $? "ip_local_port_range narrowed to $lo-$hi inside it"
 
 repro_selfconnect_socat "$E2E_NS" $port
 ok $? "reproduced: $REPRO_DETAIL"
-echo "# the server answered $REPRO_SERVED health checks before it was stopped"
+echo "# the server answered $REPRO_SERVED health checks before it was stopped;" \
+	"$REPRO_TIMEWAIT of its sockets on $port were in TIME_WAIT then"
 pid=$REPRO_PID
 is "$(e2e_comm "$pid")" socat "the socket 127.0.0.1:$port -> 127.0.0.1:$port is held by the loop's socat"
 contains "$REPRO_RESTART" "Address already in use" "restarting the web server fails: address already in use"
