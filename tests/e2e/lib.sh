@@ -69,12 +69,13 @@ e2e_descendants() {
 # script(1) puts its child in a session of its own), then reap PID.
 e2e_kill() {
 	local d
+	[ -n "$1" ] || return 0
 	d=$(e2e_descendants "$1")
 	kill -s KILL -- "-$1" 2>/dev/null
 	kill -s KILL "$1" $d 2>/dev/null
 	wait "$1" 2>/dev/null
-	E2E_PIDS=$(echo " $E2E_PIDS " | sed "s/ $1 / /g")
-	REPRO_PIDS=$(echo " $REPRO_PIDS " | sed "s/ $1 / /g")
+	E2E_PIDS=$(echo " $E2E_PIDS " | sed "s/ $1 / /g; s/  */ /g")
+	REPRO_PIDS=$(echo " $REPRO_PIDS " | sed "s/ $1 / /g; s/  */ /g")
 }
 
 e2e_cleanup() {
@@ -232,6 +233,12 @@ e2e_gone() {
 	[ -z "$state" ] || [ "$state" = Z ]
 }
 
+# e2e_said FILE PATTERN PID: FILE has a line matching PATTERN, or PID is gone
+# (then waiting longer is pointless).
+e2e_said() {
+	e2e_has "$1" "$2" || e2e_gone "$3"
+}
+
 # repro_begin NS: reset the results; 1 when NS is not a namespace of this test.
 repro_begin() {
 	REPRO_PID=
@@ -342,7 +349,7 @@ repro_tcploop() {
 	out=$E2E_TMP/tcploop-$port.out
 	repro_spawn "$ns" /dev/null "$out" "$e2e_bin/tcploop" -t "$E2E_TIMEOUT" "$port"
 	REPRO_PID=$E2E_LAST
-	e2e_wait $((E2E_TIMEOUT + 5)) e2e_has "$out" '^(not )?connected after'
+	e2e_wait $((E2E_TIMEOUT + 5)) e2e_said "$out" '^(not )?connected after' "$REPRO_PID"
 	REPRO_ATTEMPTS=$(sed -n 's/^.*connected after \([0-9]*\) tries.*/\1/p' "$out")
 	if ! e2e_has "$out" '^connected after .*\(itself\)$'; then
 		repro_fail "tcploop: $(cat "$out" "$out.err" | tail -n 1)"
@@ -367,7 +374,8 @@ repro_selfbind() {
 	repro_spawn "$ns" /dev/null "$out" "$e2e_bin/selfbind" "$port" "$addr" "$port"
 	REPRO_PID=$E2E_LAST
 	REPRO_ATTEMPTS=1
-	e2e_wait "$E2E_TIMEOUT" e2e_has "$out" '^response: ' ||
+	e2e_wait "$E2E_TIMEOUT" e2e_said "$out" '^response: ' "$REPRO_PID"
+	e2e_has "$out" '^response: ' ||
 		{ repro_fail "selfbind: $(cat "$out" "$out.err" | tail -n 1)"; return 1; }
 	REPRO_ECHO=$(sed -n 's/^response: //p' "$out")
 	if ! e2e_find_socket "$ns" "$addr:$port" "$addr:$port" ||
@@ -401,14 +409,15 @@ repro_portheld_bench() {
 	repro_spawn "$ns" /dev/null "$dir/bench.out" "$e2e_bin/benchloop" -t "$E2E_TIMEOUT" \
 		127.0.0.1 "$other" "$db"
 	bench=$E2E_LAST
-	e2e_wait 5 e2e_has "$dir/bench.out" '^query 3 ' ||
+	e2e_wait 5 e2e_said "$dir/bench.out" '^query 3 ' "$bench"
+	e2e_has "$dir/bench.out" '^query 3 ' ||
 		{ repro_fail "the benchmark made no queries: $(cat "$dir/bench.out.err")"; return 1; }
 	REPRO_EARLY=$(e2e_count "$dir/bench.out" '^query ')
 	e2e_kill "$REPRO_DB"
-	e2e_wait $((E2E_TIMEOUT + 5)) e2e_has "$dir/bench.out" '^(not )?held after'
+	e2e_wait $((E2E_TIMEOUT + 5)) e2e_said "$dir/bench.out" '^(not )?held after' "$bench"
 	REPRO_ATTEMPTS=$(sed -n 's/^.*held after \([0-9]*\) connections.*/\1/p' "$dir/bench.out")
 	if ! e2e_has "$dir/bench.out" '^held after'; then
-		repro_fail "benchloop: $(tail -n 1 "$dir/bench.out")"
+		repro_fail "benchloop: $(cat "$dir/bench.out" "$dir/bench.out.err" | tail -n 1)"
 		return 1
 	fi
 	REPRO_PID=$bench
