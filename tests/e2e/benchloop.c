@@ -40,11 +40,12 @@ static void query(int fd)
 
 int main(int argc, char *argv[])
 {
+	static const char usage[] = "usage: benchloop [-n COMM] [-t SECONDS] ADDR PORT HOLDPORT\n";
 	const char *comm = "sysbench";
 	double limit = 20, deadline;
 	struct sockaddr_in dst, local, peer;
 	unsigned long n = 0;
-	uint16_t hold;
+	uint16_t port, hold;
 	char l[64], p[64];
 	int fd, c, last = 0;
 
@@ -58,15 +59,16 @@ int main(int argc, char *argv[])
 			limit = (double)helper_number(optarg, 1, 3600, "time limit");
 			break;
 		default:
-			fprintf(stderr, "usage: benchloop [-n COMM] [-t SECONDS] ADDR PORT HOLDPORT\n");
+			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (argc - optind != 3) {
-		fprintf(stderr, "usage: benchloop [-n COMM] [-t SECONDS] ADDR PORT HOLDPORT\n");
+		fputs(usage, stderr);
 		return 2;
 	}
-	dst = helper_addr(argv[optind], (uint16_t)helper_number(argv[optind + 1], 1, 65535, "port"));
+	port = (uint16_t)helper_number(argv[optind + 1], 1, 65535, "port");
+	dst = helper_addr(argv[optind], port);
 	hold = (uint16_t)helper_number(argv[optind + 2], 1, 65535, "port to hold");
 	if (prctl(PR_SET_NAME, comm, 0, 0, 0) < 0)
 		helper_die("prctl PR_SET_NAME");

@@ -38,7 +38,8 @@ e2e_require() {
 e2e_tools() {
 	local t missing=
 	for t in "$@"; do
-		command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t%%:*} (Debian package ${t#*:})"
+		command -v "${t%%:*}" >/dev/null 2>&1 ||
+			missing="$missing ${t%%:*} (Debian package ${t#*:})"
 	done
 	if [ -n "$missing" ]; then
 		echo "Bail out! missing:$missing"
@@ -292,10 +293,16 @@ repro_selfconnect_socat() {
 	dir=$E2E_TMP/socat-$port
 	mkdir -p "$dir" && mkfifo "$dir/tty" || return 1
 	repro_spawn "$ns" /dev/null "$dir/server.out" sh -c '
-		while printf "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello" |
-			socat -t 0.1 TCP-L:$1,reuseaddr STDIN; do echo "Served request"; done' sh "$port"
+		answer="HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+		answer="${answer}Content-Length: 6\r\n\r\nhello"
+		while printf "$answer" | socat -t 0.1 TCP-L:$1,reuseaddr STDIN; do
+			echo "Served request"
+		done' sh "$port"
 	server=$E2E_LAST
-	e2e_wait 5 e2e_listening "$ns" "$port" || { repro_fail "the web server never listened"; return 1; }
+	if ! e2e_wait 5 e2e_listening "$ns" "$port"; then
+		repro_fail "the web server never listened"
+		return 1
+	fi
 	repro_spawn "$ns" "$dir/tty" "$dir/client.out" env SHELL=/bin/sh script -qfec "
 		n=0
 		while true; do
@@ -324,7 +331,8 @@ repro_selfconnect_socat() {
 	repro_t0=$(e2e_ms)
 	if ! e2e_wait "$E2E_TIMEOUT" e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port"; then
 		REPRO_ATTEMPTS=$(($(cat "$dir/attempts") - before))
-		repro_fail "no health check connected to itself ($REPRO_TIMEWAIT sockets in TIME_WAIT on the port when the server stopped)"
+		repro_fail "no health check connected to itself ($REPRO_TIMEWAIT server sockets\
+ were in TIME_WAIT on the port when the server stopped)"
 		return 1
 	fi
 	REPRO_ATTEMPTS=$(($(cat "$dir/attempts") - before))
@@ -357,7 +365,7 @@ repro_tcploop() {
 	fi
 	if ! e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port" ||
 		! e2e_holder "$E2E_INODE" "$REPRO_PID" || [ "$E2E_HOLDER" != "$REPRO_PID" ]; then
-		repro_fail "tcploop says it is connected to itself, the kernel shows no such socket of it"
+		repro_fail "tcploop says it is connected to itself, the kernel shows no such socket"
 		return 1
 	fi
 	REPRO_INODE=$E2E_INODE
@@ -401,7 +409,8 @@ repro_portheld_bench() {
 	mkdir -p "$dir" || return 1
 	repro_spawn "$ns" /dev/null "$dir/db.out" socat "TCP-LISTEN:$db,reuseaddr,fork" EXEC:cat
 	REPRO_DB=$E2E_LAST
-	repro_spawn "$ns" /dev/null "$dir/other.out" socat "TCP-LISTEN:$other,reuseaddr,fork" EXEC:cat
+	repro_spawn "$ns" /dev/null "$dir/other.out" \
+		socat "TCP-LISTEN:$other,reuseaddr,fork" EXEC:cat
 	if ! e2e_wait 5 e2e_listening "$ns" "$db" || ! e2e_wait 5 e2e_listening "$ns" "$other"; then
 		repro_fail "the database or the other service never listened"
 		return 1
@@ -410,8 +419,10 @@ repro_portheld_bench() {
 		127.0.0.1 "$other" "$db"
 	bench=$E2E_LAST
 	e2e_wait 5 e2e_said "$dir/bench.out" '^query 3 ' "$bench"
-	e2e_has "$dir/bench.out" '^query 3 ' ||
-		{ repro_fail "the benchmark made no queries: $(cat "$dir/bench.out.err")"; return 1; }
+	if ! e2e_has "$dir/bench.out" '^query 3 '; then
+		repro_fail "the benchmark made no queries: $(cat "$dir/bench.out.err")"
+		return 1
+	fi
 	REPRO_EARLY=$(e2e_count "$dir/bench.out" '^query ')
 	e2e_kill "$REPRO_DB"
 	e2e_wait $((E2E_TIMEOUT + 5)) e2e_said "$dir/bench.out" '^(not )?held after' "$bench"
@@ -423,7 +434,7 @@ repro_portheld_bench() {
 	REPRO_PID=$bench
 	if ! e2e_find_socket "$ns" "127.0.0.1:$db" "127.0.0.1:$other" ||
 		! e2e_holder "$E2E_INODE" "$bench" || [ "$E2E_HOLDER" != "$bench" ]; then
-		repro_fail "the kernel shows no socket 127.0.0.1:$db -> 127.0.0.1:$other of the benchmark"
+		repro_fail "the kernel shows no socket $db -> $other of the benchmark"
 		return 1
 	fi
 	REPRO_INODE=$E2E_INODE

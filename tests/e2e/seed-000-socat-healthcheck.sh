@@ -32,8 +32,10 @@ ok $? "reproduced: $REPRO_DETAIL"
 echo "# the server answered $REPRO_SERVED health checks before it was stopped;" \
 	"$REPRO_TIMEWAIT of its sockets on $port were in TIME_WAIT then"
 pid=$REPRO_PID
-is "$(e2e_comm "$pid")" socat "the socket 127.0.0.1:$port -> 127.0.0.1:$port is held by the loop's socat"
-contains "$REPRO_RESTART" "Address already in use" "restarting the web server fails: address already in use"
+is "$(e2e_comm "$pid")" socat \
+	"the socket 127.0.0.1:$port -> 127.0.0.1:$port is held by the loop's socat"
+contains "$REPRO_RESTART" "Address already in use" \
+	"restarting the web server fails: address already in use"
 
 inv=$E2E_TMP/inventory.yaml
 e2e_inventory "$inv" <<EOF

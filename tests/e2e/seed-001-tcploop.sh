@@ -31,7 +31,8 @@ ok $? "ip_local_port_range narrowed to $lo-$hi inside it"
 repro_tcploop "$E2E_NS" $port
 ok $? "reproduced: $REPRO_DETAIL"
 pid=$REPRO_PID
-is "$(e2e_comm "$pid")" tcploop "the socket 127.0.0.1:$port -> 127.0.0.1:$port is tcploop's (pid $pid)"
+is "$(e2e_comm "$pid")" tcploop \
+	"the socket 127.0.0.1:$port -> 127.0.0.1:$port is tcploop's (pid $pid)"
 
 inv=$E2E_TMP/inventory.yaml
 e2e_inventory "$inv" <<EOI

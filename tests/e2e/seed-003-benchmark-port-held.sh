@@ -39,8 +39,10 @@ repro_portheld_bench "$E2E_NS" $db $other
 ok $? "reproduced: $REPRO_DETAIL"
 echo "# the benchmark made $REPRO_EARLY connections while the database was up"
 bench=$REPRO_PID
-is "$(e2e_comm "$bench")" sysbench "127.0.0.1:$db -> 127.0.0.1:$other is the benchmark's (pid $bench, comm sysbench)"
-contains "$REPRO_RESTART" "Address already in use" "restarting the database fails: address already in use"
+is "$(e2e_comm "$bench")" sysbench \
+	"127.0.0.1:$db -> 127.0.0.1:$other is the benchmark's (pid $bench, comm sysbench)"
+contains "$REPRO_RESTART" "Address already in use" \
+	"restarting the database fails: address already in use"
 
 repro_selfconnect_nc "$E2E_NS" $addr $ncport
 ok $? "reproduced: $REPRO_DETAIL"

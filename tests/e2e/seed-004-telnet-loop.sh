@@ -33,7 +33,8 @@ pid=$REPRO_PID
 is "$(e2e_comm "$pid")" telnet "the socket 127.0.0.1:$port -> 127.0.0.1:$port is the loop's telnet"
 is "$REPRO_ECHO" test1 "what was typed into telnet came back to it"
 [ "${REPRO_SENT:-0}" -gt 0 ] && [ "$REPRO_RECEIVED" = "$REPRO_SENT" ]
-ok $? "the kernel counts what the socket sent as received by it ($REPRO_SENT/$REPRO_RECEIVED bytes, ss -i)"
+ok $? "the kernel counts what the socket sent as received by it\
+ ($REPRO_SENT/$REPRO_RECEIVED bytes, ss -i)"
 
 inv=$E2E_TMP/inventory.yaml
 e2e_inventory "$inv" <<EOI
