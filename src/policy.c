@@ -104,7 +104,7 @@ static int ev_kernel_range(struct eval *e, struct finding *f)
 	if (!ev)
 		return -ENOMEM;
 	ev->key = SYSCTL_PORT_RANGE;
-	ev->source = k->source;
+	ev->source = k->range_source;
 	ev->value = fmt(&err, "%u %u", k->range_lo, k->range_hi);
 	return err;
 }
@@ -117,7 +117,7 @@ static int ev_kernel_reserved(struct eval *e, struct finding *f)
 	if (!ev)
 		return -ENOMEM;
 	ev->key = SYSCTL_RESERVED_PORTS;
-	ev->source = k->source;
+	ev->source = k->reserved_source;
 	return portset_format_alloc(&k->reserved, &ev->value);
 }
 
@@ -384,7 +384,7 @@ static int ev_assignments_with(struct eval *e, struct finding *f, const struct p
 		portset_intersect(&set, ports);
 		if (portset_is_empty(&set))
 			continue;
-		r = ev_assignment(e, f, a, "reserves them, but is overridden");
+		r = ev_assignment(e, f, a, "overridden later");
 		if (r < 0)
 			return r;
 	}

@@ -160,6 +160,8 @@ static void line_add_evidence(struct line *l, const struct snapshot *snap, const
 		line_add_where(l, e->source, e->line, 0);
 		line_add(l, ": %s = ", e->key);
 		line_add_value(l, e->value, VALUE_SHOWN_MAX);
+		if (e->text)
+			line_add(l, " (%s)", e->text);
 		return;
 	case EVIDENCE_BOOT:
 		if (!e->key)
@@ -175,6 +177,8 @@ static void line_add_evidence(struct line *l, const struct snapshot *snap, const
 			line_add_where(l, e->source, e->line, 0);
 		} else
 			line_add(l, ", the kernel default");
+		if (e->text)
+			line_add(l, " (%s)", e->text);
 		return;
 	case EVIDENCE_SOCKET:
 		if (!e->sock)

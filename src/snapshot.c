@@ -59,7 +59,9 @@ static int read_kernel(const struct root *r, struct snapshot_kernel *k, char **r
 		sysctl_read(r, SYSCTL_UNPRIVILEGED_PORT_START, &unpriv, &len) == 0 &&
 		sysctl_parse_uint(unpriv, &k->unprivileged_start) == 0;
 	k->source = root_display_path(r, "/proc/sys/net/ipv4");
-	return k->source ? 0 : -ENOMEM;
+	k->range_source = root_display_path(r, "/proc/sys/net/ipv4/ip_local_port_range");
+	k->reserved_source = root_display_path(r, "/proc/sys/net/ipv4/ip_local_reserved_ports");
+	return k->source && k->range_source && k->reserved_source ? 0 : -ENOMEM;
 }
 
 int snapshot_gather(const struct root *r, const struct portset *held_ports, bool hold_unit_ports,
@@ -143,8 +145,8 @@ int snapshot_resolve_owners(struct snapshot *s, const struct root *r, const uint
 	s->owners_resolved = true;
 	if (!s->owners.complete && s->owners.n_denied > 0)
 		diag_add(&s->notes, "owners", 0, 0,
-			 "%zu processes could not be examined (%s), so some sockets show no owner",
-			 s->owners.n_denied,
+			 "%zu process%s could not be examined (%s), so some sockets show no owner",
+			 s->owners.n_denied, s->owners.n_denied == 1 ? "" : "es",
 			 geteuid() == 0 ? "their descriptors are not readable even for root here"
 					: "run as root to see every owner");
 	return 0;
@@ -179,6 +181,8 @@ void snapshot_done(struct snapshot *s)
 	sysctld_done(&s->sysctld);
 	diag_done(&s->notes);
 	free(s->kernel.source);
+	free(s->kernel.range_source);
+	free(s->kernel.reserved_source);
 	free(s->root);
 	*s = (struct snapshot){ 0 };
 }

@@ -27,6 +27,8 @@ struct snapshot_kernel {
 	unsigned unprivileged_start;
 	bool have_unprivileged_start; /* false on kernels < 4.11, which lack the key */
 	char *source;                 /* the directory read, as shown: "/proc/sys/net/ipv4" */
+	char *range_source;           /* the files read, as shown */
+	char *reserved_source;
 };
 
 struct snapshot {

@@ -53,12 +53,12 @@ run --fix
 is "$rc" 2 "--fix is refused while not built"
 is "$err" "portaudit: --fix is not built in this version yet" "and says so plainly"
 
-run --root "$fixtures/basic"
+run --root "$fixtures/basic" -v
 is "$rc" 0 "audit of a --root tree exits 0"
-contains "$out" "net.ipv4.ip_local_port_range         32768-60999 (28232 ports)" "shows the tree's range"
-contains "$out" "net.ipv4.ip_local_reserved_ports     3306,28350,50010,60999-61010 (15 ports, 2 inside the range)" "shows the tree's reserved ports"
-contains "$out" "net.ipv4.ip_unprivileged_port_start  1024" "shows the unprivileged port start"
-contains "$out" "ephemeral ports left for clients: 28230" "counts the ports left to clients"
+contains "$out" "kernel: net.ipv4.ip_local_port_range = 32768 60999 ($fixtures/basic/proc/sys/net/ipv4/ip_local_port_range)" "shows the tree's range"
+contains "$out" "kernel: net.ipv4.ip_local_reserved_ports = 3306,28350,50010,60999-61010 (" "shows the tree's reserved ports"
+contains "$out" "kernel: net.ipv4.ip_unprivileged_port_start = 1024 (" "shows the unprivileged port start"
+contains "$out" "ephemeral ports 32768-60999 (28232), 2 reserved inside, 28230 left for clients" "counts the ports left to clients"
 contains "$out" "$fixtures/basic" "names the tree it audited"
 
 run --root "$fixtures/basic" --quiet
@@ -95,14 +95,14 @@ else
 		echo "40000 40999" > /proc/sys/net/ipv4/ip_local_port_range &&
 		printf "40000\n40500-40510,100\n" > /proc/sys/net/ipv4/ip_local_reserved_ports &&
 		cat /proc/sys/net/ipv4/ip_local_reserved_ports > "$1/kernel" &&
-		exec "$2"' sh "$tmp" "$PORTAUDIT" >"$tmp/out" 2>"$tmp/err"
+		exec "$2" -v' sh "$tmp" "$PORTAUDIT" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	out=$(cat "$tmp/out")
 	is "$rc" 0 "a live audit in a private namespace exits 0"
 	is "$(cat "$tmp/kernel" 2>/dev/null)" "100,40000,40500-40510" "the kernel accepted the test's values"
-	contains "$out" "net.ipv4.ip_local_port_range         40000-40999 (1000 ports)" "shows the namespace's range"
-	contains "$out" "100,40000,40500-40510 (13 ports, 12 inside the range)" "shows the namespace's reserved ports in kernel order"
-	contains "$out" "ephemeral ports left for clients: 988" "counts what clients have left"
+	contains "$out" "kernel: net.ipv4.ip_local_port_range = 40000 40999 (/proc/sys/net/ipv4/ip_local_port_range)" "shows the namespace's range"
+	contains "$out" "kernel: net.ipv4.ip_local_reserved_ports = 100,40000,40500-40510 (" "shows the namespace's reserved ports in kernel order"
+	contains "$out" "ephemeral ports 40000-40999 (1000), 12 reserved inside, 988 left for clients" "counts what clients have left"
 fi
 
 done_testing

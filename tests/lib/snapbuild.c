@@ -40,7 +40,9 @@ int snapbuild_init(struct snapshot *s, uint16_t lo, uint16_t hi)
 	portset_clear(&s->kernel.reserved);
 	s->root = strdup("/");
 	s->kernel.source = strdup("/proc/sys/net/ipv4");
-	if (!s->root || !s->kernel.source) {
+	s->kernel.range_source = strdup("/proc/sys/net/ipv4/ip_local_port_range");
+	s->kernel.reserved_source = strdup("/proc/sys/net/ipv4/ip_local_reserved_ports");
+	if (!s->root || !s->kernel.source || !s->kernel.range_source || !s->kernel.reserved_source) {
 		snapshot_done(s);
 		return -ENOMEM;
 	}

@@ -47,6 +47,31 @@ if [ "${1-}" = --in-namespace ]; then
 		rpid=
 		rm -f "$socket"
 	done
+
+	# The real binary on the golden "problems" tree, without its planted /proc/PID/fd
+	# links: 15 findings (unexpected-owner needs an owner). With --journal, under a journal
+	# stream ($JOURNAL_STREAM naming its stdout), and with neither (nothing sent).
+	tree="$abs_top_srcdir/tests/golden/problems/tree"
+	for run in cli-journal cli-stream cli-none; do
+		python3 "$receiver" "$socket" "$tmp/$run.entries" 3 &
+		rpid=$!
+		i=0
+		while [ ! -S "$socket" ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		: >"$tmp/$run.out"
+		case $run in
+		cli-journal) env -u JOURNAL_STREAM "$PORTAUDIT" --root "$tree" --journal >"$tmp/$run.out" ;;
+		cli-stream) JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/$run.out") "$PORTAUDIT" --root "$tree" >"$tmp/$run.out" ;;
+		cli-none) env -u JOURNAL_STREAM "$PORTAUDIT" --root "$tree" >"$tmp/$run.out" ;;
+		esac
+		echo $? >"$tmp/$run.rc"
+		wait "$rpid"
+		echo $? >"$tmp/$run.receiver-rc"
+		rpid=
+		rm -f "$socket"
+	done
 	exit 0
 fi
 
@@ -62,7 +87,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-plan 38
+plan 45
 
 unshare -m --propagation private sh "$abs_top_srcdir/tests/report/journal.sh" --in-namespace "$tmp" &
 nspid=$!
@@ -144,6 +169,16 @@ is "$(sed -n 's/^1 \.via=//p' "$e")" fd "... passed as a file descriptor"
 # 20 MiB of x with one newline escaped as two characters, and sed's newline.
 is "$(values 1 PORTAUDIT_REMEDIATION | wc -c)" $((20 * 1024 * 1024 + 2)) "... and arrives whole"
 is "$(values 1 PORTAUDIT_ID) $(values 2 PORTAUDIT_FINDINGS)" "port-held 1" "... followed by its summary"
+
+# The binary: one entry per finding plus the summary, whichever way it is asked.
+for run in cli-journal cli-stream; do
+	e="$tmp/$run.entries"
+	is "$(cat "$tmp/$run.rc"):$(cat "$tmp/$run.receiver-rc")" 1:0 "$run: exit 1 (errors found), and the summary reached the journal"
+	is "$(grep -c '^[0-9]* PORTAUDIT_ID=' "$e"):$(grep '^[0-9]* PORTAUDIT_FINDINGS=' "$e" | sed 's/.*=//')" 15:15 "$run: 15 finding entries, and a summary that counts 15"
+	is "$(sed -n 's/^\([0-9]*\) PORTAUDIT_ID=self-connect$/\1/p' "$e" | while read -r n; do values "$n" MESSAGE_ID; values "$n" PORTAUDIT_PORT; values "$n" PRIORITY; done | tr '\n' ' ')" \
+		"$(msgid self-connect) 33000 3 " "$run: the self-connect entry has its MESSAGE_ID, port and priority"
+done
+is "$(cat "$tmp/cli-none.receiver-rc"):$(wc -c <"$tmp/cli-none.entries")" 1:0 "without --journal or a journal stream, nothing is sent"
 
 # report_journal_stream(): JOURNAL_STREAM is "st_dev:st_ino" of stdout or stderr.
 out="$tmp/stream.out"

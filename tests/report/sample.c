@@ -122,7 +122,7 @@ static void add_kernel(struct finding *f, const char *key, const char *path, con
 static void add_boot(struct finding *f, enum sysctld_tool tool, const char *value,
 		     const char *source, unsigned line)
 {
-	struct evidence *e = add_evidence(f, EVIDENCE_BOOT, "the value at the next boot", source,
+	struct evidence *e = add_evidence(f, EVIDENCE_BOOT, NULL, source,
 					  line, 0);
 
 	e->key = RESERVED_KEY;
@@ -294,7 +294,7 @@ static void build_findings(struct sample *s)
 			"/etc/sysctl.d/99-zz-local.conf:1 overrides the reservation of port 28350",
 			"add 28350 to the assignment in /etc/sysctl.d/99-zz-local.conf:1");
 	{
-		struct evidence *e = add_evidence(f, EVIDENCE_ASSIGNMENT, "an assignment",
+		struct evidence *e = add_evidence(f, EVIDENCE_ASSIGNMENT, "reserves it, but is overridden",
 						  "/etc/sysctl.d/10-db.conf", 3, 0);
 
 		e->key = RESERVED_KEY;

@@ -217,7 +217,7 @@ static void test_evidence_kinds(void **state)
 	assert_evidence(s, FINDING_EPHEMERAL_OVERLAP, 2,
 			"service defined at " SAMPLE_INVENTORY_FILE ":3:3");
 	assert_evidence(s, FINDING_CONFIG_OVERRIDDEN, 0,
-			"/etc/sysctl.d/10-db.conf:3: net.ipv4.ip_local_reserved_ports = 28350");
+			"/etc/sysctl.d/10-db.conf:3: net.ipv4.ip_local_reserved_ports = 28350 (reserves it, but is overridden)");
 	assert_evidence(s, FINDING_CONFIG_OVERRIDDEN, 1,
 			"at the next boot (systemd-sysctl): net.ipv4.ip_local_reserved_ports = 28400, from /etc/sysctl.d/99-zz-local.conf:1");
 	assert_evidence(s, FINDING_CONFIG_OVERRIDDEN, 2,
