@@ -297,17 +297,10 @@ static const struct inventory_service *service_of(const struct inventory *inv, e
 	return NULL;
 }
 
-/* What the reservation of these ports would take: "portaudit --fix", if policy lets it. */
-static const char *reserve_hint(const struct eval *e, bool in_range)
+/* How to reserve inventory ports inside the range, when the policy lets --fix do it. */
+static const char *reserve_hint(const struct eval *e)
 {
-	switch (e->inv->policy.reserve) {
-	case RESERVE_ALL:
-		return "portaudit --fix";
-	case RESERVE_EPHEMERAL:
-		return in_range ? "portaudit --fix" : NULL;
-	default:
-		return NULL;
-	}
+	return e->inv->policy.reserve == RESERVE_NONE ? NULL : "portaudit --fix";
 }
 
 /* ---- per-service rules ----------------------------------------------------------- */
@@ -338,7 +331,7 @@ static int check_overlap(struct eval *e, const struct inventory_service *svc, en
 	if (!svc->reserve)
 		f->remediation = fmt(&err, "accepted risk (reserve: false): reserve %s or move %s out of %u-%u to remove it",
 				     list, svc->name, k->range_lo, k->range_hi);
-	else if (reserve_hint(e, true))
+	else if (reserve_hint(e))
 		f->remediation = fmt(&err, "reserve %s now and at every boot: portaudit --fix", list);
 	else
 		f->remediation = fmt(&err, "policy.reserve is none, so portaudit --fix leaves it: add %s to net.ipv4.ip_local_reserved_ports in a sysctl.d file, or move %s out of %u-%u",
@@ -583,7 +576,7 @@ static int check_held(struct eval *e, const struct inventory_service *svc, enum 
 			 portset_count(&hit) > 1 ? "them" : "it");
 	if (err)
 		return err;
-	hint = reserve_hint(e, true);
+	hint = reserve_hint(e);
 	{
 		struct portset unreserved = hit;
 
@@ -862,7 +855,7 @@ static int check_self_connect(struct eval *e)
 			return err;
 		in_range = portset_contains(&e->ix->range, s->lport);
 		reserved = portset_contains(&e->snap->kernel.reserved, s->lport);
-		hint = in_range && !reserved ? (svc ? reserve_hint(e, true) : NULL) : NULL;
+		hint = in_range && !reserved ? (svc ? reserve_hint(e) : NULL) : NULL;
 		if (s->state == SOCKREC_TIME_WAIT)
 			f->remediation = fmt(&err, "the connection is closing (TIME_WAIT, 60 s); %s",
 					     in_range && !reserved

@@ -578,3 +578,29 @@ e2e_has_word() {
 	printf '%s\n' "$1" | grep -qw -- "$2"
 	ok $? "$3"
 }
+
+# e2e_audit_self_connect NS INVENTORY SERVICE ADDR PORT PID COMM LOW HIGH WHO: audit
+# NS, where pid PID (COMM, described as WHO) holds a socket connected to itself on
+# ADDR:PORT, a port of SERVICE inside LOW-HIGH; assert what every self-connect seed
+# shows, as JSON and as text (E2E_SELF_CONNECT_CHECKS assertions).
+E2E_SELF_CONNECT_CHECKS=15
+e2e_audit_self_connect() {
+	local ns=$1 inv=$2 svc=$3 addr=$4 port=$5 pid=$6 comm=$7 lo=$8 hi=$9 who=${10}
+
+	e2e_audit json "$ns" "$inv" --format json
+	is "$AUDIT_RC" 1 "portaudit --format json exits 1: errors found"
+	is "$(e2e_error_ids)" "ephemeral-overlap port-held self-connect" \
+		"the error findings: ephemeral-overlap, port-held, self-connect"
+	e2e_check_finding self-connect "$svc" "$port"
+	e2e_check_socket self-connect "$svc" "$addr:$port" "$addr:$port" "$pid" "$comm"
+	e2e_check_finding port-held "$svc" "$port"
+	e2e_check_socket port-held "$svc" "$addr:$port" "$addr:$port" "$pid" "$comm"
+	e2e_check_finding ephemeral-overlap "$svc" "$port"
+	e2e_check_range ephemeral-overlap "$svc" "$lo" "$hi"
+	is "$(e2e_jq '.summary.exit')" 1 "summary.exit is 1"
+
+	e2e_audit text "$ns" "$inv"
+	is "$AUDIT_RC" 1 "portaudit (text) exits 1"
+	e2e_has_word "$(cat "$AUDIT_OUT")" "$port" "the text report names port $port"
+	e2e_has_word "$(cat "$AUDIT_OUT")" "$pid" "the text report names $who's pid $pid"
+}

@@ -20,7 +20,7 @@ port=33000
 lo=32980
 hi=33019
 
-plan 22
+plan $((7 + E2E_SELF_CONNECT_CHECKS))
 
 e2e_netns
 ok $? "a network namespace of the test's own, lo up"
@@ -46,22 +46,7 @@ services:
 EOF
 ok $? "inventory written (root, 0644)"
 
-e2e_audit json "$E2E_NS" "$inv" --format json
-is "$AUDIT_RC" 1 "portaudit --format json exits 1: errors found"
-is "$(e2e_error_ids)" "ephemeral-overlap port-held self-connect" \
-	"the error findings: ephemeral-overlap, port-held, self-connect"
-e2e_check_finding self-connect webserver $port
-e2e_check_socket self-connect webserver 127.0.0.1:$port 127.0.0.1:$port "$pid" socat
-e2e_check_finding port-held webserver $port
-e2e_check_socket port-held webserver 127.0.0.1:$port 127.0.0.1:$port "$pid" socat
-e2e_check_finding ephemeral-overlap webserver $port
-e2e_check_range ephemeral-overlap webserver $lo $hi
-is "$(e2e_jq '.summary.exit')" 1 "summary.exit is 1"
-
-e2e_audit text "$E2E_NS" "$inv"
-is "$AUDIT_RC" 1 "portaudit (text) exits 1"
-e2e_has_word "$(cat "$AUDIT_OUT")" $port "the text report names port $port"
-e2e_has_word "$(cat "$AUDIT_OUT")" "$pid" "the text report names the health check's pid $pid"
+e2e_audit_self_connect "$E2E_NS" "$inv" webserver 127.0.0.1 $port "$pid" socat $lo $hi "the health check"
 
 e2e_host_range_kept
 done_testing

@@ -21,7 +21,7 @@ port=33333
 lo=33001
 hi=33666
 
-plan 20
+plan $((6 + E2E_SELF_CONNECT_CHECKS))
 
 e2e_netns
 ok $? "a network namespace of the test's own, lo up"
@@ -43,21 +43,7 @@ services:
 EOI
 ok $? "inventory written (root, 0644)"
 
-e2e_audit json "$E2E_NS" "$inv" --format json
-is "$AUDIT_RC" 1 "portaudit --format json exits 1: errors found"
-is "$(e2e_error_ids)" "ephemeral-overlap port-held self-connect" \
-	"the error findings: ephemeral-overlap, port-held, self-connect"
-e2e_check_finding self-connect loopserver $port
-e2e_check_socket self-connect loopserver 127.0.0.1:$port 127.0.0.1:$port "$pid" tcploop
-e2e_check_finding port-held loopserver $port
-e2e_check_socket port-held loopserver 127.0.0.1:$port 127.0.0.1:$port "$pid" tcploop
-e2e_check_finding ephemeral-overlap loopserver $port
-e2e_check_range ephemeral-overlap loopserver $lo $hi
-
-e2e_audit text "$E2E_NS" "$inv"
-is "$AUDIT_RC" 1 "portaudit (text) exits 1"
-e2e_has_word "$(cat "$AUDIT_OUT")" $port "the text report names port $port"
-e2e_has_word "$(cat "$AUDIT_OUT")" "$pid" "the text report names tcploop's pid $pid"
+e2e_audit_self_connect "$E2E_NS" "$inv" loopserver 127.0.0.1 $port "$pid" tcploop $lo $hi "tcploop"
 
 e2e_host_range_kept
 done_testing

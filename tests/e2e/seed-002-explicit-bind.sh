@@ -21,7 +21,7 @@ port=55555
 lo=55500
 hi=55601
 
-plan 22
+plan $((8 + E2E_SELF_CONNECT_CHECKS))
 
 e2e_netns
 ok $? "a network namespace of the test's own, lo up"
@@ -45,21 +45,7 @@ services:
 EOI
 ok $? "inventory written (root, 0644)"
 
-e2e_audit json "$E2E_NS" "$inv" --format json
-is "$AUDIT_RC" 1 "portaudit --format json exits 1: errors found"
-is "$(e2e_error_ids)" "ephemeral-overlap port-held self-connect" \
-	"the error findings: ephemeral-overlap, port-held, self-connect"
-e2e_check_finding self-connect hostname-service $port
-e2e_check_socket self-connect hostname-service $addr:$port $addr:$port "$pid" selfbind
-e2e_check_finding port-held hostname-service $port
-e2e_check_socket port-held hostname-service $addr:$port $addr:$port "$pid" selfbind
-e2e_check_finding ephemeral-overlap hostname-service $port
-e2e_check_range ephemeral-overlap hostname-service $lo $hi
-
-e2e_audit text "$E2E_NS" "$inv"
-is "$AUDIT_RC" 1 "portaudit (text) exits 1"
-e2e_has_word "$(cat "$AUDIT_OUT")" $port "the text report names port $port"
-e2e_has_word "$(cat "$AUDIT_OUT")" "$pid" "the text report names the client's pid $pid"
+e2e_audit_self_connect "$E2E_NS" "$inv" hostname-service $addr $port "$pid" selfbind $lo $hi "the client"
 
 e2e_host_range_kept
 done_testing

@@ -20,7 +20,7 @@ port=50000
 lo=49950
 hi=50049
 
-plan 22
+plan $((8 + E2E_SELF_CONNECT_CHECKS))
 
 e2e_netns
 ok $? "a network namespace of the test's own, lo up"
@@ -45,21 +45,7 @@ services:
 EOI
 ok $? "inventory written (root, 0644)"
 
-e2e_audit json "$E2E_NS" "$inv" --format json
-is "$AUDIT_RC" 1 "portaudit --format json exits 1: errors found"
-is "$(e2e_error_ids)" "ephemeral-overlap port-held self-connect" \
-	"the error findings: ephemeral-overlap, port-held, self-connect"
-e2e_check_finding self-connect port50000 $port
-e2e_check_socket self-connect port50000 127.0.0.1:$port 127.0.0.1:$port "$pid" telnet
-e2e_check_finding port-held port50000 $port
-e2e_check_socket port-held port50000 127.0.0.1:$port 127.0.0.1:$port "$pid" telnet
-e2e_check_finding ephemeral-overlap port50000 $port
-e2e_check_range ephemeral-overlap port50000 $lo $hi
-
-e2e_audit text "$E2E_NS" "$inv"
-is "$AUDIT_RC" 1 "portaudit (text) exits 1"
-e2e_has_word "$(cat "$AUDIT_OUT")" $port "the text report names port $port"
-e2e_has_word "$(cat "$AUDIT_OUT")" "$pid" "the text report names telnet's pid $pid"
+e2e_audit_self_connect "$E2E_NS" "$inv" port50000 127.0.0.1 $port "$pid" telnet $lo $hi "telnet"
 
 e2e_host_range_kept
 done_testing
