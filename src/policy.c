@@ -716,6 +716,14 @@ static int owner_matches(const struct eval *e, const struct inventory_service *s
 	return 0;
 }
 
+/* Whether s listens on one of ports of svc/p, and none of its known holders is the expected one. */
+static bool served_unexpectedly(const struct eval *e, const struct inventory_service *svc,
+				enum proto p, const struct portset *ports, const struct sockrec *s)
+{
+	return s->state == (p == PROTO_TCP ? SOCKREC_LISTEN : SOCKREC_CLOSE) &&
+	       portset_contains(ports, s->lport) && owner_matches(e, svc, p, s) == 0;
+}
+
 static int check_owner(struct eval *e, const struct inventory_service *svc, enum proto p,
 		       const struct portset *ports)
 {
@@ -734,8 +742,7 @@ static int check_owner(struct eval *e, const struct inventory_service *svc, enum
 	for (size_t i = 0; i < list->n; i++) {
 		const struct sockrec *s = &list->v[i];
 
-		if (s->state != (p == PROTO_TCP ? SOCKREC_LISTEN : SOCKREC_CLOSE) ||
-		    !portset_contains(ports, s->lport) || owner_matches(e, svc, p, s) != 0)
+		if (!served_unexpectedly(e, svc, p, ports, s))
 			continue;
 		portset_add(&hit, s->lport);
 		if (!first)
@@ -746,11 +753,9 @@ static int check_owner(struct eval *e, const struct inventory_service *svc, enum
 	f = finding_new(e, FINDING_UNEXPECTED_OWNER, SEVERITY_WARNING, svc->name, p, &hit);
 	if (!f)
 		return -ENOMEM;
-	for (size_t i = 0; i < list->n && shown < POLICY_EVIDENCE_SOCKETS; i++) {
-		const struct sockrec *s = &list->v[i];
-
-		if (s->state != (p == PROTO_TCP ? SOCKREC_LISTEN : SOCKREC_CLOSE) ||
-		    !portset_contains(&hit, s->lport) || owner_matches(e, svc, p, s) != 0)
+	for (const struct sockrec *s = first;
+	     s < list->v + list->n && shown < POLICY_EVIDENCE_SOCKETS; s++) {
+		if (!served_unexpectedly(e, svc, p, ports, s))
 			continue;
 		shown++;
 		if ((err = ev_socket(e, f, s)) < 0)
@@ -900,11 +905,13 @@ static int cmp_candidate(const void *a, const void *b)
 	return cmp_port(x, y) ?: (x->order > y->order) - (x->order < y->order);
 }
 
-static bool unlisted(const struct eval *e, enum proto p, uint16_t port)
+/* A port inside the live range, not reserved, and in no service for protocol p. */
+static bool unlisted(const struct inventory *inv, const struct snapshot *snap, enum proto p,
+		     uint16_t port)
 {
-	return portset_contains(&e->ix->range, port) &&
-	       !portset_contains(&e->snap->kernel.reserved, port) &&
-	       !portset_contains(&e->inv->ports[p], port);
+	return port >= snap->kernel.range_lo && port <= snap->kernel.range_hi &&
+	       !portset_contains(&snap->kernel.reserved, port) &&
+	       !portset_contains(&inv->ports[p], port);
 }
 
 static int check_unlisted(struct eval *e)
@@ -928,7 +935,7 @@ static int check_unlisted(struct eval *e)
 		return -ENOMEM;
 	for (size_t i = 0; i < snap->sockets.listeners.n; i++) {
 		const struct sockrec *s = &snap->sockets.listeners.v[i];
-		if (s->state == SOCKREC_LISTEN && unlisted(e, PROTO_TCP, s->lport))
+		if (s->state == SOCKREC_LISTEN && unlisted(e->inv, snap, PROTO_TCP, s->lport))
 			c[n] = (struct candidate){ .port = s->lport, .proto = PROTO_TCP, .sock = s,
 						   .order = n },
 			n++;
@@ -937,7 +944,7 @@ static int check_unlisted(struct eval *e)
 		const struct socket_unit *u = &snap->units.v[i];
 		for (size_t j = 0; j < u->n_listen; j++) {
 			const struct unit_listen *l = &u->listen[j];
-			if (l->inet && (unsigned)l->proto < _PROTO_MAX && unlisted(e, l->proto, l->port))
+			if (l->inet && (unsigned)l->proto < _PROTO_MAX && unlisted(e->inv, snap, l->proto, l->port))
 				c[n] = (struct candidate){ .port = l->port, .proto = l->proto,
 							   .unit = u, .listen = l, .order = n },
 				n++;
@@ -1113,14 +1120,8 @@ int policy_owner_inodes(const struct inventory *inv, const struct snapshot *snap
 	const struct sockets *so = &snap->sockets;
 	struct inode_list l = { 0 };
 	struct portset expect[_PROTO_MAX];
-	struct eval e = { .inv = inv, .snap = snap };
-	_cleanup_free_ struct port_index *ix = malloc(sizeof(*ix));
 	int r = 0;
 
-	if (!ix)
-		return -ENOMEM;
-	index_build(snap, ix);
-	e.ix = ix;
 	/* Ports of services that name the process or unit expected to listen. */
 	for (int p = 0; p < _PROTO_MAX; p++) {
 		portset_clear(&expect[p]);
@@ -1140,7 +1141,7 @@ int policy_owner_inodes(const struct inventory *inv, const struct snapshot *snap
 		const struct sockrec *s = &so->listeners.v[i];
 		if (portset_contains(&expect[PROTO_TCP], s->lport) ||
 		    (s->state == SOCKREC_LISTEN && inv->policy.unlisted_listeners != LEVEL_IGNORE &&
-		     unlisted(&e, PROTO_TCP, s->lport)))
+		     unlisted(inv, snap, PROTO_TCP, s->lport)))
 			r = inode_add(&l, s->inode);
 	}
 	for (size_t i = 0; r >= 0 && i < so->udp.n; i++) {
