@@ -28,24 +28,34 @@ if [ "${1-}" = --in-namespace ]; then
 	mount -t tmpfs -o mode=0755,size=128m portaudit-journal-test "$mnt" || exit 1
 	mkdir -p /run/systemd/journal || exit 1
 
-	# No journal at all: logging must not fail the run.
-	"$helper" send >"$tmp/nojournal.out" 2>&1
-	echo $? >"$tmp/nojournal.rc"
-
-	for run in send send-big; do
-		python3 "$receiver" "$socket" "$tmp/$run.entries" &
+	# receiver_start RUN [TIMEOUT]: the stand-in journald, writing $tmp/RUN.entries,
+	# once its socket is there.  receiver_stop RUN: its exit status into
+	# $tmp/RUN.receiver-rc, and the socket gone for the next one.
+	receiver_start() {
+		python3 "$receiver" "$socket" "$tmp/$1.entries" ${2-} &
 		rpid=$!
 		i=0
 		while [ ! -S "$socket" ] && [ $i -lt 100 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		"$helper" "$run" >"$tmp/$run.out" 2>&1
-		echo $? >"$tmp/$run.rc"
+	}
+	receiver_stop() {
 		wait "$rpid"
-		echo $? >"$tmp/$run.receiver-rc"
+		echo $? >"$tmp/$1.receiver-rc"
 		rpid=
 		rm -f "$socket"
+	}
+
+	# No journal at all: logging must not fail the run.
+	"$helper" send >"$tmp/nojournal.out" 2>&1
+	echo $? >"$tmp/nojournal.rc"
+
+	for run in send send-big; do
+		receiver_start "$run"
+		"$helper" "$run" >"$tmp/$run.out" 2>&1
+		echo $? >"$tmp/$run.rc"
+		receiver_stop "$run"
 	done
 
 	# The real binary on the golden "problems" tree, without its planted /proc/PID/fd
@@ -53,13 +63,7 @@ if [ "${1-}" = --in-namespace ]; then
 	# stream ($JOURNAL_STREAM naming its stdout), and with neither (nothing sent).
 	tree="$abs_top_srcdir/tests/golden/problems/tree"
 	for run in cli-journal cli-stream cli-none; do
-		python3 "$receiver" "$socket" "$tmp/$run.entries" 3 &
-		rpid=$!
-		i=0
-		while [ ! -S "$socket" ] && [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		receiver_start "$run" 3
 		: >"$tmp/$run.out"
 		case $run in
 		cli-journal) env -u JOURNAL_STREAM "$PORTAUDIT" --root "$tree" --journal >"$tmp/$run.out" ;;
@@ -67,10 +71,7 @@ if [ "${1-}" = --in-namespace ]; then
 		cli-none) env -u JOURNAL_STREAM "$PORTAUDIT" --root "$tree" >"$tmp/$run.out" ;;
 		esac
 		echo $? >"$tmp/$run.rc"
-		wait "$rpid"
-		echo $? >"$tmp/$run.receiver-rc"
-		rpid=
-		rm -f "$socket"
+		receiver_stop "$run"
 	done
 	exit 0
 fi
