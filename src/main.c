@@ -3,8 +3,10 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "portaudit/diag.h"
+#include "portaudit/fix.h"
 #include "portaudit/inventory-sources.h"
 #include "portaudit/options.h"
 #include "portaudit/policy.h"
@@ -172,12 +174,76 @@ static int report(const struct options *opts, const struct report_input *in)
 	return 0;
 }
 
+/* How long --fix waits for a concurrent run to finish before giving up. */
+#define FIX_LOCK_TIMEOUT_MS 30000
+
+/*
+ * Plan the fix and, unless --dry-run, carry it out, then make the snapshot
+ * describe the host as the fix left it.  Failures of the fix itself are in
+ * res; only running out of memory is an error here.
+ */
+static int fix(const struct options *opts, const struct root *root, const struct inventory *inv,
+	       struct snapshot *snap, struct fix_current *current, struct fix_plan *plan,
+	       struct fix_result *res)
+{
+	int r;
+
+	r = fix_result_init(res, root, opts->dry_run, opts->no_apply);
+	if (r == 0)
+		r = fix_read_current(root, current);
+	if (r == 0 && current->error && current->kind == FIX_CURRENT_ABSENT)
+		r = diag_add(&snap->notes, res->fragment_shown, 0, 0,
+			     "cannot look at it: %s; planning as if it were missing",
+			     strerror(-current->error));
+	if (r >= 0)
+		r = fix_plan_compute(inv, snap, current, res->fragment_shown, plan);
+	if (r == 0) {
+		res->plan = plan;
+		r = fix_plan_diff(plan, res->fragment_shown, res->live_shown, &res->diff);
+	}
+	if (r == 0 && !opts->dry_run) {
+		r = fix_execute(root, plan, opts->no_apply, res);
+		if (r == 0)
+			fix_update_snapshot(plan, res, snap);
+	}
+	if (r < 0)
+		fprintf(stderr, "portaudit: out of memory\n");
+	return r;
+}
+
+/* Serialise with other --fix runs; 0, or the exit status when that failed. */
+static int lock(const struct root *root, int *ret_fd)
+{
+	_cleanup_free_ char *note = NULL;
+	int r;
+
+	r = fix_lock(root, FIX_LOCK_TIMEOUT_MS, ret_fd, &note);
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "portaudit: another portaudit --fix has held %s for %u s, giving up\n",
+			FIX_LOCK_PATH, FIX_LOCK_TIMEOUT_MS / 1000);
+		return EXIT_FIX_FAILED;
+	}
+	if (r < 0) {
+		fprintf(stderr, "portaudit: cannot take the lock %s: %s\n", FIX_LOCK_PATH,
+			strerror(-r));
+		return EXIT_FIX_FAILED;
+	}
+	if (note)
+		fprintf(stderr, "portaudit: %s\n", note);
+	return 0;
+}
+
 static int run(const struct options *opts)
 {
 	_cleanup_(root_freep) struct root *root = NULL;
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(snapshot_done) struct snapshot snap = { 0 };
 	_cleanup_(findings_done) struct findings findings = { 0 };
+	_cleanup_(fix_result_done) struct fix_result fixres = { 0 };
+	_cleanup_(fix_plan_done) struct fix_plan plan = { 0 };
+	_cleanup_(fix_current_done) struct fix_current current = { 0 };
+	_cleanup_close_ int lock_fd = -1;
+	struct report_input in;
 	int r;
 
 	r = root_new(opts->root, &root);
@@ -190,6 +256,12 @@ static int run(const struct options *opts)
 		return EXIT_BAD_INPUT;
 	if (opts->print_inventory && !inv->discovered)
 		return print_inventory(inv);
+	/* Under the lock from before the host is read: a plan never rests on stale values. */
+	if (opts->fix && !opts->dry_run) {
+		r = lock(root, &lock_fd);
+		if (r != 0)
+			return r;
+	}
 	if (gather(root, inv, &snap) < 0)
 		return EXIT_BAD_INPUT;
 	if (opts->snapshot)
@@ -204,23 +276,29 @@ static int run(const struct options *opts)
 	}
 	if (opts->print_inventory)
 		return print_inventory(inv);
+	if (opts->fix && fix(opts, root, inv, &snap, &current, &plan, &fixres) < 0)
+		return EXIT_BAD_INPUT;
 	r = policy_evaluate(inv, &snap, &findings);
 	if (r < 0) {
 		fprintf(stderr, "portaudit: out of memory\n");
 		return EXIT_BAD_INPUT;
 	}
-	r = report(opts, &(struct report_input){ .inv = inv, .snap = &snap,
-						  .findings = &findings,
-						  .fail_on = opts->fail_on });
+	in = (struct report_input){
+		.inv = inv,
+		.snap = &snap,
+		.findings = &findings,
+		.fail_on = opts->fail_on,
+		.fix = opts->fix ? &fixres : NULL,
+	};
+	r = report(opts, &in);
 	if (r < 0)
-		return EXIT_BAD_INPUT;
-	return findings_any_at_least(&findings, opts->fail_on) ? EXIT_FINDINGS : EXIT_CLEAN;
+		return fixres.failed ? EXIT_FIX_FAILED : EXIT_BAD_INPUT;
+	return report_exit_status(&in);
 }
 
 int main(int argc, char *argv[])
 {
 	struct options opts;
-	const char *unbuilt;
 	int ret;
 
 	if (options_parse(argc, argv, &opts) < 0) {
@@ -239,12 +317,7 @@ int main(int argc, char *argv[])
 		break;
 	case ACTION_AUDIT:
 	default:
-		unbuilt = options_unbuilt(&opts);
-		if (unbuilt) {
-			fprintf(stderr, "portaudit: %s is not built in this version yet\n", unbuilt);
-			ret = EXIT_BAD_INPUT;
-		} else
-			ret = run(&opts);
+		ret = run(&opts);
 		break;
 	}
 	options_done(&opts);

@@ -53,10 +53,10 @@ const char *options_help(void)
 	       "  -f, --format FORMAT    text (default) or json\n"
 	       "      --fail-on LEVEL    exit 1 on findings at or above LEVEL: error (default),\n"
 	       "                         warning or info\n"
-	       "      --fix              write /etc/sysctl.d/99-zz-portaudit.conf and apply it\n"
-	       "                                                                [not built yet]\n"
-	       "      --dry-run          with --fix: show the plan, write nothing [not built yet]\n"
-	       "      --no-apply         with --fix: write the fragment only     [not built yet]\n"
+	       "      --fix              reserve the inventory's ports: write\n"
+	       "                         /etc/sysctl.d/99-zz-portaudit.conf and the live value\n"
+	       "      --dry-run          with --fix: print the plan as a diff, write nothing\n"
+	       "      --no-apply         with --fix: write the fragment only, not the live value\n"
 	       "      --print-inventory  print the loaded or discovered inventory as YAML\n"
 	       "      --journal          also log findings to the systemd journal (the default\n"
 	       "                         when run by systemd with output to the journal)\n"
@@ -187,6 +187,8 @@ int options_parse(int argc, char *argv[], struct options *opts)
 	if ((opts->dry_run || opts->no_apply) && !opts->fix)
 		return fail(opts, "%s only makes sense with --fix",
 			    opts->dry_run ? "--dry-run" : "--no-apply");
+	if (opts->print_inventory && opts->fix)
+		return fail(opts, "--print-inventory excludes --fix");
 	if (opts->snapshot && (opts->fix || opts->print_inventory))
 		return fail(opts, "--snapshot excludes %s", opts->fix ? "--fix" : "--print-inventory");
 	if (opts->quiet && opts->verbose)
@@ -199,11 +201,4 @@ void options_done(struct options *opts)
 	free(opts->inventories);
 	opts->inventories = NULL;
 	opts->n_inventories = 0;
-}
-
-const char *options_unbuilt(const struct options *opts)
-{
-	if (opts->fix)
-		return "--fix";
-	return NULL;
 }

@@ -15,6 +15,7 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
+#include "portaudit/fix.h"
 #include "portaudit/report.h"
 #include "portaudit/snapshot.h"
 
@@ -157,6 +158,37 @@ static int finding_fields(const struct report_input *in, const struct finding *f
 	return 0;
 }
 
+/* What --fix did, on the summary entry: PORTAUDIT_FIX_* fields. */
+static int fix_fields(const struct fix_result *res, struct fields *fl)
+{
+	const struct fix_plan *p = res->plan;
+	_cleanup_free_ char *reserved = NULL;
+	char line[2048];
+	int r;
+
+	if (!p)
+		return 0;
+	if ((r = fields_add(fl, "PORTAUDIT_FIX_CHANGED=%d",
+			    res->written || (res->applied && p->live_changed))) < 0 ||
+	    (r = fields_add(fl, "PORTAUDIT_FIX_FAILED=%d", res->failed)) < 0 ||
+	    (r = fields_add(fl, "PORTAUDIT_FIX_WRITTEN=%d", res->written)) < 0 ||
+	    (r = fields_add(fl, "PORTAUDIT_FIX_APPLIED=%d", res->applied)) < 0 ||
+	    (r = fields_add(fl, "PORTAUDIT_FIX_FRAGMENT=%s", res->fragment_shown)) < 0)
+		return r;
+	if (p->text) {
+		if (portset_format_alloc(&p->fragment, &reserved) < 0)
+			return -ENOMEM;
+		if ((r = fields_add(fl, "PORTAUDIT_FIX_RESERVED=%s", reserved)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < res->problems.n; i++) {
+		diag_format(&res->problems.entries[i], line, sizeof(line));
+		if ((r = fields_add(fl, "PORTAUDIT_FIX_ERROR=%s", line)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int summary_fields(const struct report_input *in, const struct findings *fs,
 			  struct fields *fl)
 {
@@ -175,7 +207,9 @@ static int summary_fields(const struct report_input *in, const struct findings *
 			       count[SEVERITY_WARNING] == 1 ? "" : "s", count[SEVERITY_INFO]);
 	if (r < 0 ||
 	    (r = fields_add(fl, "PRIORITY=%d",
-			    fs->n ? PRIORITY_NOTICE : severity_priority[SEVERITY_INFO])) < 0 ||
+			    in->fix && in->fix->failed ? severity_priority[SEVERITY_ERROR] :
+			    fs->n			 ? PRIORITY_NOTICE :
+							   severity_priority[SEVERITY_INFO])) < 0 ||
 	    (r = fields_add(fl, "SYSLOG_IDENTIFIER=portaudit")) < 0 ||
 	    (r = fields_add(fl, "PORTAUDIT_FINDINGS=%zu", fs->n)) < 0 ||
 	    (r = fields_add(fl, "PORTAUDIT_ERRORS=%zu", count[SEVERITY_ERROR])) < 0 ||
@@ -185,6 +219,8 @@ static int summary_fields(const struct report_input *in, const struct findings *
 	if (in->snap && in->snap->root &&
 	    (r = fields_add(fl, "PORTAUDIT_ROOT=%s", in->snap->root)) < 0)
 		return r;
+	if (in->fix)
+		return fix_fields(in->fix, fl);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "portaudit/fix.h"
 #include "portaudit/inventory.h"
 #include "portaudit/options.h"
 #include "portaudit/report.h"
@@ -485,6 +486,109 @@ static struct json_object *inventory_json_new(const struct inventory *inv)
 	return TAKE_PTR(o);
 }
 
+int report_exit_status(const struct report_input *in)
+{
+	if (in->fix && in->fix->failed)
+		return EXIT_FIX_FAILED;
+	return in->findings && findings_any_at_least(in->findings, in->fail_on) ? EXIT_FINDINGS
+										  : EXIT_CLEAN;
+}
+
+static const char *const fix_skip_names[_FIX_SKIP_MAX] = {
+	[FIX_SKIP_NONE] = NULL,
+	[FIX_SKIP_DISCOVERED] = "no-inventory",
+	[FIX_SKIP_DISABLED] = "disabled",
+};
+
+static struct json_object *fix_kept_new(const struct fix_plan *p)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < p->n_kept; i++) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		if (!o || add_str(o, "source", p->kept[i].source) < 0 ||
+		    add_int(o, "line", p->kept[i].line) < 0 ||
+		    add_portset(o, "ports", &p->kept[i].ports) < 0 || append(arr, TAKE_PTR(o)) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(arr);
+}
+
+static struct json_object *fix_overrides_new(const struct fix_plan *p)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return NULL;
+	for (int t = 0; t < _SYSCTLD_TOOL_MAX; t++) {
+		const struct fix_override *o = &p->overrides[t];
+		_cleanup_json_ struct json_object *j = NULL;
+
+		if (!p->overridden[t])
+			continue;
+		j = json_object_new_object();
+		if (!j || add_str(j, "tool", sysctld_tool_to_string(o->tool)) < 0 ||
+		    add_str(j, "source", o->source) < 0 ||
+		    (o->source ? add_int(j, "line", o->line) : add(j, "line", NULL)) < 0 ||
+		    add_bool(j, "refused", o->refused) < 0 || add_portset(j, "ports", &o->dropped) < 0 ||
+		    append(arr, TAKE_PTR(j)) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(arr);
+}
+
+static struct json_object *fix_lines_new(const struct diag *d)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	char line[2048];
+
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < d->n; i++) {
+		diag_format(&d->entries[i], line, sizeof(line));
+		if (append(arr, json_object_new_string(line)) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(arr);
+}
+
+/* The fix object (portaudit(8), "JSON OUTPUT"). */
+static struct json_object *fix_new(const struct fix_result *res)
+{
+	static const struct fix_plan empty = { 0 };
+	const struct fix_plan *p = res->plan ? res->plan : &empty;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_json_ struct json_object *live = json_object_new_object();
+	bool changed = res->dry_run ? p->changed : res->written || (res->applied && p->live_changed);
+
+	if (!o || !live)
+		return NULL;
+	if (add_portset(live, "before", &p->live_before) < 0 ||
+	    add_portset(live, "after", &p->live_after) < 0 ||
+	    add_bool(live, "changed", p->live_changed) < 0 ||
+	    add_str(live, "path", res->live_shown) < 0)
+		return NULL;
+	if (add_bool(o, "changed", changed) < 0 || add_bool(o, "dry_run", res->dry_run) < 0 ||
+	    add_bool(o, "no_apply", res->no_apply) < 0 ||
+	    add_str(o, "skipped", fix_skip_names[p->skip]) < 0 ||
+	    add_str(o, "fragment", res->fragment_shown) < 0 ||
+	    add_bool(o, "fragment_changed", p->fragment_changed) < 0 ||
+	    add_bool(o, "written", res->written) < 0 ||
+	    (p->text ? add_portset(o, "reserved", &p->fragment) : add(o, "reserved", NULL)) < 0 ||
+	    add_portset(o, "desired", &p->desired) < 0 ||
+	    add_new(o, "kept", fix_kept_new(p)) < 0 || add(o, "live", TAKE_PTR(live)) < 0 ||
+	    add_bool(o, "applied", res->applied) < 0 ||
+	    add_new(o, "overridden_by", fix_overrides_new(p)) < 0 ||
+	    add_new(o, "warnings", fix_lines_new(&p->warnings)) < 0 ||
+	    add_new(o, "errors", fix_lines_new(&res->problems)) < 0 ||
+	    add_bool(o, "failed", res->failed) < 0 || add_str(o, "diff", res->diff ? res->diff : "") < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
 int report_json_audit(const struct report_input *in, struct json_object **ret)
 {
 	const struct findings *fs = in->findings;
@@ -503,14 +607,14 @@ int report_json_audit(const struct report_input *in, struct json_object **ret)
 	    add_int(sum, "info", (int64_t)fs->count[SEVERITY_INFO]) < 0 ||
 	    add_int(sum, "total", (int64_t)fs->n) < 0 ||
 	    add_str(sum, "fail_on", severity_to_string(in->fail_on)) < 0 ||
-	    add_int(sum, "exit", findings_any_at_least(fs, in->fail_on) ? EXIT_FINDINGS
-									 : EXIT_CLEAN) < 0)
+	    add_int(sum, "exit", report_exit_status(in)) < 0)
 		return -ENOMEM;
 	if (report_json_snapshot(in->snap, &host) < 0)
 		return -ENOMEM;
 	if (add_int(o, "version", 1) < 0 || add_str(o, "portaudit", PACKAGE_VERSION) < 0 ||
 	    add(o, "host", host) < 0 || add_new(o, "inventory", inventory_json_new(in->inv)) < 0 ||
-	    add(o, "findings", TAKE_PTR(arr)) < 0 || add(o, "summary", TAKE_PTR(sum)) < 0)
+	    add(o, "findings", TAKE_PTR(arr)) < 0 || add(o, "summary", TAKE_PTR(sum)) < 0 ||
+	    (in->fix && add_new(o, "fix", fix_new(in->fix)) < 0))
 		return -ENOMEM;
 	*ret = TAKE_PTR(o);
 	return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "portaudit/fix.h"
 #include "portaudit/inventory.h"
 #include "portaudit/report.h"
 #include "portaudit/snapshot.h"
@@ -534,24 +535,117 @@ static void put_notes(struct out *out, const struct diag *d)
 		    d->total - d->n == 1 ? "" : "s");
 }
 
-static void put_summary(struct out *out, const struct findings *fs)
+static void put_summary(struct out *out, const struct report_input *in, const struct findings *fs)
 {
 	size_t count[_SEVERITY_MAX] = { 0 };
 	const char *fail_on = severity_to_string(out->o->fail_on);
-	int exit_code = findings_any_at_least(fs, out->o->fail_on) ? 1 : 0;
+	struct report_input verdict = *in;
+	int exit_code;
+
+	verdict.findings = fs;
+	verdict.fail_on = out->o->fail_on;
+	exit_code = report_exit_status(&verdict);
 
 	for (size_t i = 0; i < fs->n; i++)
 		if ((unsigned)fs->v[i].severity < _SEVERITY_MAX)
 			count[fs->v[i].severity]++;
 	section(out);
 	if (fs->n == 0)
-		put(out, "no findings; failing on %s: exit %d", fail_on ? fail_on : "?", exit_code);
+		put(out, "no findings; failing on %s%s: exit %d", fail_on ? fail_on : "?",
+		    exit_code == 3 ? ", and --fix failed" : "", exit_code);
 	else
-		put(out, "%zu finding%s: %zu error%s, %zu warning%s, %zu info; failing on %s: exit %d",
+		put(out, "%zu finding%s: %zu error%s, %zu warning%s, %zu info; failing on %s%s: exit %d",
 		    fs->n, fs->n == 1 ? "" : "s", count[SEVERITY_ERROR],
 		    count[SEVERITY_ERROR] == 1 ? "" : "s", count[SEVERITY_WARNING],
 		    count[SEVERITY_WARNING] == 1 ? "" : "s", count[SEVERITY_INFO],
-		    fail_on ? fail_on : "?", exit_code);
+		    fail_on ? fail_on : "?", exit_code == 3 ? ", and --fix failed" : "", exit_code);
+}
+
+/* Text that keeps its layout (a diff): control bytes but newlines and tabs shown as '?'. */
+static void put_raw(struct out *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, out->f);
+	}
+	out->started = true;
+}
+
+/* A set in list syntax, cut for a line; "(none)" when empty. */
+static const char *set_text(const struct portset *set, char *buf, size_t size)
+{
+	size_t n = portset_format(set, buf, size);
+
+	if (n == 0)
+		snprintf(buf, size, "(none)");
+	else if (n >= size && size > 4)
+		strcpy(buf + size - 4, "...");
+	return buf;
+}
+
+static void put_fix_problems(struct out *out, const struct diag *d, const char *what)
+{
+	char line[2048];
+
+	for (size_t i = 0; i < d->n; i++) {
+		diag_format(&d->entries[i], line, sizeof(line));
+		put_lines(out, what, "    ", line);
+	}
+}
+
+/* What --fix did, or with --dry-run would do. */
+static void put_fix(struct out *out, const struct fix_result *res)
+{
+	const struct fix_plan *p = res->plan;
+	char a[128], b[128];
+
+	if (!p)
+		return;
+	section(out);
+	if (p->skip == FIX_SKIP_DISCOVERED) {
+		put(out, "fix: nothing done: no inventory was found, and ports discovered on a running host are never reserved; install an inventory (portaudit --print-inventory writes a start)");
+		return;
+	}
+	if (p->skip == FIX_SKIP_DISABLED) {
+		put(out, "fix: nothing done: %s is a symlink to /dev/null, so the administrator has disabled portaudit's fragment; remove the symlink to let portaudit manage it",
+		    res->fragment_shown);
+		return;
+	}
+	if (res->dry_run) {
+		if (!p->changed)
+			put(out, "fix (dry run): nothing to change: %s and the live value already reserve %s",
+			    res->fragment_shown, set_text(&p->desired, a, sizeof(a)));
+		else {
+			put(out, "fix (dry run): nothing written; portaudit --fix would make these changes:");
+			put_raw(out, res->diff ? res->diff : "");
+		}
+	} else {
+		if (!p->text)
+			put(out, "fix: nothing to reserve, and no fragment to update");
+		else if (res->written)
+			put(out, "fix: %s written: reserves %s", res->fragment_shown,
+			    set_text(&p->fragment, a, sizeof(a)));
+		else if (!p->fragment_changed)
+			put(out, "fix: %s is up to date: reserves %s", res->fragment_shown,
+			    set_text(&p->fragment, a, sizeof(a)));
+		if (res->applied && p->live_changed)
+			put(out, "fix: live net.ipv4.ip_local_reserved_ports set to %s (was %s), read back and verified",
+			    set_text(&p->live_after, a, sizeof(a)), set_text(&p->live_before, b, sizeof(b)));
+		else if (res->applied)
+			put(out, "fix: live net.ipv4.ip_local_reserved_ports already holds %s",
+			    set_text(&p->desired, a, sizeof(a)));
+		else if (res->no_apply)
+			put(out, "fix: live value not written (--no-apply)%s",
+			    p->live_changed ? "; it takes effect at the next boot" : "");
+		else if (res->offline)
+			put(out, "fix: live value not written: --root names a tree, not this kernel");
+	}
+	for (size_t i = 0; i < p->n_kept && out->o->verbose; i++)
+		put(out, "fix: keeps %s, which %s:%u reserves", set_text(&p->kept[i].ports, a, sizeof(a)),
+		    p->kept[i].source, p->kept[i].line);
+	put_fix_problems(out, &p->warnings, "fix warning: ");
+	put_fix_problems(out, &res->problems, "fix failed: ");
 }
 
 int report_text(FILE *f, const struct report_input *in, const struct report_text_options *o)
@@ -567,7 +661,10 @@ int report_text(FILE *f, const struct report_input *in, const struct report_text
 			section(&out);
 			put_host(&out, in);
 		}
-	}
+		if (in->fix)
+			put_fix(&out, in->fix);
+	} else if (in->fix)
+		put_fix_problems(&out, &in->fix->problems, "fix failed: ");
 	/* Grouped by severity whatever order the list is in; within a group, the list's. */
 	for (size_t s = 0; s < ARRAY_SIZE(order); s++) {
 		if (o->quiet && order[s] < o->fail_on)
@@ -579,7 +676,7 @@ int report_text(FILE *f, const struct report_input *in, const struct report_text
 	if (!o->quiet) {
 		if (in->snap)
 			put_notes(&out, &in->snap->notes);
-		put_summary(&out, fs);
+		put_summary(&out, in, fs);
 	}
 	if (fflush(f) == EOF || ferror(f))
 		return -EIO;

@@ -578,3 +578,178 @@ int root_read_fd(int fd, size_t size_hint, size_t max, char **ret, size_t *ret_l
 	*ret_len = len;
 	return 0;
 }
+
+/* The parent directory of path below the root (O_PATH) and the last component. */
+static int open_parent(const struct root *r, const char *path, int *ret_fd, const char **ret_name)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *slash = strrchr(path, '/');
+	int k;
+
+	if (!slash || !slash[1])
+		return -EINVAL;
+	dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -ENOMEM;
+	k = root_open(r, *dir ? dir : "/", O_PATH | O_DIRECTORY, ret_fd);
+	if (k < 0)
+		return k;
+	*ret_name = slash + 1;
+	return 0;
+}
+
+int root_lstat(const struct root *r, const char *path, struct stat *ret)
+{
+	_cleanup_close_ int dfd = -1;
+	const char *name;
+	int k;
+
+	k = open_parent(r, path, &dfd, &name);
+	if (k < 0)
+		return k;
+	if (fstatat(dfd, name, ret, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+int root_readlink(const struct root *r, const char *path, char **ret)
+{
+	_cleanup_close_ int dfd = -1;
+	char buf[PATH_MAX];
+	const char *name;
+	ssize_t n;
+	int k;
+
+	k = open_parent(r, path, &dfd, &name);
+	if (k < 0)
+		return k;
+	n = readlinkat(dfd, name, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Open dir below the root for writing entries in it, creating it when its parent exists. */
+static int open_write_dir(const struct root *r, const char *dir, int *ret_fd)
+{
+	_cleanup_close_ int pfd = -1;
+	const char *name;
+	int k;
+
+	k = root_open(r, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, ret_fd);
+	if (k != -ENOENT)
+		return k;
+	k = open_parent(r, dir, &pfd, &name);
+	if (k < 0)
+		return k;
+	if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return root_open(r, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, ret_fd);
+}
+
+/* Write all of data to fd, resuming after short writes. */
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int root_replace_file(const struct root *r, const char *dir, const char *name, const char *temp,
+		      const void *data, size_t len, mode_t mode, const char **ret_step)
+{
+	_cleanup_close_ int dfd = -1, fd = -1;
+	const char *step;
+	struct stat st;
+	int k;
+
+	step = "open the directory";
+	k = open_write_dir(r, dir, &dfd);
+	if (k == -ENOTDIR) {
+		/* O_DIRECTORY|O_NOFOLLOW on a symlink: say what it is. */
+		struct stat lst;
+
+		if (root_lstat(r, dir, &lst) == 0 && S_ISLNK(lst.st_mode))
+			k = -ELOOP;
+	}
+	if (k < 0)
+		goto fail;
+
+	step = "check the file";
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			k = -ELOOP;
+			goto fail;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			k = -EEXIST;
+			goto fail;
+		}
+	} else if (errno != ENOENT) {
+		k = -errno;
+		goto fail;
+	}
+
+	/* Only one run holds the lock, so a temporary file left behind is a crashed run's. */
+	step = "remove a stale temporary file";
+	if (unlinkat(dfd, temp, 0) < 0 && errno != ENOENT) {
+		k = -errno;
+		goto fail;
+	}
+	step = "create the temporary file";
+	fd = openat(dfd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+	if (fd < 0) {
+		k = -errno;
+		goto fail;
+	}
+	step = "set its mode";
+	if (fchmod(fd, mode) < 0) {
+		k = -errno;
+		goto fail_unlink;
+	}
+	step = "write the temporary file";
+	k = write_all(fd, data, len);
+	if (k < 0)
+		goto fail_unlink;
+	step = "fsync the temporary file";
+	if (fsync(fd) < 0) {
+		k = -errno;
+		goto fail_unlink;
+	}
+	step = "close the temporary file";
+	if (close(TAKE_FD(fd)) < 0) {
+		k = -errno;
+		goto fail_unlink;
+	}
+	step = "rename it into place";
+	if (renameat(dfd, temp, dfd, name) < 0) {
+		k = -errno;
+		goto fail_unlink;
+	}
+	/* The file is in place; a failed directory fsync only loses durability. */
+	step = "fsync the directory";
+	if (fsync(dfd) < 0) {
+		k = -errno;
+		goto fail;
+	}
+	return 0;
+
+fail_unlink:
+	(void)unlinkat(dfd, temp, 0);
+fail:
+	if (ret_step)
+		*ret_step = step;
+	return k;
+}

@@ -66,6 +66,33 @@ int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t 
 	}
 }
 
+int sysctl_write(const struct root *r, const char *key, const char *value, size_t len)
+{
+	_cleanup_close_ int fd = -1;
+	char path[4096];
+	int ret;
+
+	ret = sysctl_key_to_path(key, path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	ret = root_open(r, path, O_WRONLY | O_NOCTTY, &fd);
+	if (ret < 0)
+		return ret;
+	while (len > 0) {
+		ssize_t n = write(fd, value, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		value += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static const char *skip_blanks(const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\n')

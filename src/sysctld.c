@@ -508,6 +508,173 @@ fail:
 	return k;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* A deep copy of one file entry, without its assignments. */
+static int file_copy(const struct sysctld_file *f, struct sysctld_file *ret)
+{
+	*ret = *f;
+	ret->path = strdup(f->path);
+	ret->shown = f->shown ? strdup(f->shown) : NULL;
+	ret->shadowed = NULL;
+	if (!ret->path || (f->shown && !ret->shown) || strv_copy(f->shadowed, &ret->shadowed) < 0) {
+		file_done(ret);
+		return -ENOMEM;
+	}
+	ret->first_assignment = ret->n_assignments = 0;
+	return 0;
+}
+
+/* Append path to a NULL-terminated list. */
+static int strv_push(char ***v, const char *path)
+{
+	size_t n = 0;
+	char **nv;
+
+	while (*v && (*v)[n])
+		n++;
+	nv = reallocarray(*v, n + 2, sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[n] = strdup(path);
+	nv[n + 1] = NULL;
+	return nv[n] ? 0 : -ENOMEM;
+}
+
+/* The tool's order of c, with hidden files left out and the entry put at its name's place. */
+static int put_order(const struct sysctld *c, struct sysctld *n, enum sysctld_tool t,
+		     const bool *hidden, size_t old_put, size_t put, const char *name)
+{
+	bool placed = false;
+
+	for (size_t o = 0; o < c->n_order[t]; o++) {
+		size_t i = c->order[t][o];
+		const struct sysctld_file *f = &c->files[i];
+		int k;
+
+		if (hidden[i] || i == old_put)
+			continue;
+		if (!placed && (f->final_pass || strcmp(base_name(f->path), name) > 0)) {
+			k = order_append(n, t, put);
+			if (k < 0)
+				return k;
+			placed = true;
+		}
+		k = order_append(n, t, i);
+		if (k < 0)
+			return k;
+	}
+	return placed ? 0 : order_append(n, t, put);
+}
+
+int sysctld_put_file(const struct sysctld *c, const char *path, const char *shown,
+		     const char *content, size_t len, const char *const *want, size_t n_want,
+		     struct sysctld *ret)
+{
+	_cleanup_free_ bool *hidden = NULL;
+	const char *name = base_name(path);
+	struct sysctld n = { 0 };
+	size_t put = SIZE_MAX;
+	struct diag notes;
+	int k = -ENOMEM;
+
+	hidden = calloc(c->n_files + 1, sizeof(*hidden));
+	n.files = calloc(c->n_files + 1, sizeof(*n.files));
+	if (!hidden || !n.files)
+		goto fail;
+	for (size_t i = 0; i < c->n_files; i++) {
+		const struct sysctld_file *f = &c->files[i];
+
+		if (strcmp(f->path, path) == 0)
+			put = i;
+		else if (!f->final_pass && strcmp(base_name(f->path), name) == 0)
+			hidden[i] = true;
+	}
+	/* Entries keep their indexes; a new one goes at the end. */
+	for (size_t i = 0; i < c->n_files; i++) {
+		k = file_copy(&c->files[i], &n.files[i]);
+		if (k < 0)
+			goto fail;
+		n.n_files++;
+	}
+	if (put == SIZE_MAX) {
+		put = n.n_files;
+		n.files[put] = (struct sysctld_file){ .path = strdup(path) };
+		n.n_files++;
+		k = -ENOMEM;
+		if (!n.files[put].path)
+			goto fail;
+	}
+	{
+		struct sysctld_file *f = &n.files[put];
+
+		free(f->shown);
+		f->shown = strdup(shown);
+		if (!f->shown) {
+			k = -ENOMEM;
+			goto fail;
+		}
+		f->used[SYSCTLD_SYSTEMD] = f->used[SYSCTLD_PROCPS] = true;
+		f->masked = false;
+		f->final_pass = false;
+		f->systemd_stop_line = 0;
+		f->error = 0;
+	}
+	for (size_t i = 0; i < c->n_files; i++) {
+		if (!hidden[i])
+			continue;
+		n.files[i].used[SYSCTLD_SYSTEMD] = n.files[i].used[SYSCTLD_PROCPS] = false;
+		k = strv_push(&n.files[put].shadowed, c->files[i].path);
+		if (k < 0)
+			goto fail;
+	}
+
+	/* Assignments, file by file; the put file's come from content. */
+	diag_init(&notes, 1);
+	k = 0;
+	for (size_t i = 0; i < n.n_files; i++) {
+		size_t first = n.n_assignments;
+
+		if (i == put)
+			k = sysctld_parse_buffer(&n, i, content, len, want, n_want, &notes);
+		else
+			for (size_t j = c->files[i].first_assignment;
+			     k >= 0 && j < c->files[i].first_assignment + c->files[i].n_assignments;
+			     j++) {
+				const struct sysctld_assignment *a = &c->assignments[j];
+
+				k = add_assignment(&n, i, a->line, a->key, a->value, a->ignore_failure);
+				if (k >= 0)
+					n.assignments[n.n_assignments - 1].glob = a->glob;
+			}
+		if (k < 0) {
+			diag_done(&notes);
+			goto fail;
+		}
+		n.files[i].first_assignment = first;
+		n.files[i].n_assignments = n.n_assignments - first;
+	}
+	diag_done(&notes);
+
+	for (size_t t = 0; t < _SYSCTLD_TOOL_MAX; t++) {
+		k = put_order(c, &n, (enum sysctld_tool)t, hidden,
+			      put < c->n_files ? put : SIZE_MAX, put, name);
+		if (k < 0)
+			goto fail;
+	}
+	*ret = n;
+	return 0;
+fail:
+	sysctld_done(&n);
+	return k;
+}
+
 /* One write a tool makes: which assignment, and to which (non-glob) key. */
 struct write {
 	const struct sysctld_assignment *a;

@@ -53,7 +53,4 @@ void options_done(struct options *opts);
 /* The text of --help. */
 const char *options_help(void);
 
-/* The first option that this build does not implement yet, or NULL. */
-const char *options_unbuilt(const struct options *opts);
-
 #endif

@@ -16,6 +16,7 @@
 struct inventory;
 struct snapshot;
 struct json_object;
+struct fix_result;
 
 /* Everything a report is made from; findings point into inv and snap. */
 struct report_input {
@@ -23,7 +24,11 @@ struct report_input {
 	const struct snapshot *snap;
 	const struct findings *findings;
 	enum severity fail_on;           /* --fail-on: the summary's exit verdict */
+	const struct fix_result *fix;    /* --fix: what it did, or NULL */
 };
+
+/* The exit status the report announces: 3 when --fix failed, else by fail_on. */
+int report_exit_status(const struct report_input *in);
 
 struct report_text_options {
 	bool color;            /* ANSI colours; see report_want_color() */

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "portaudit/macro.h"
 
@@ -53,6 +54,28 @@ int root_opendir(const struct root *r, const char *path, DIR **ret_dir);
  * there is more than max bytes, -ENOMEM, or another negative errno from read(2).
  */
 int root_read_fd(int fd, size_t size_hint, size_t max, char **ret, size_t *ret_len);
+
+/*
+ * lstat(2) of path below the root: its last component is not followed.
+ * Returns 0 or a negative errno.
+ */
+int root_lstat(const struct root *r, const char *path, struct stat *ret);
+
+/* The target of the symlink path below the root, malloc'd; 0 or a negative errno. */
+int root_readlink(const struct root *r, const char *path, char **ret);
+
+/*
+ * Replace dir/name below the root with len bytes of data, atomically: a
+ * temporary file temp in the same directory, created with O_EXCL|O_NOFOLLOW
+ * (a stale one from a crashed run is removed first), given mode, written
+ * whole, fsync'ed, renamed over name, and the directory fsync'ed.  A missing
+ * dir is created (0755) when its parent exists.  Neither dir nor name may be a
+ * symlink: -ELOOP; name may be missing or a regular file, else -EEXIST.  On
+ * failure the temporary file is removed, name is untouched, and *ret_step (when
+ * given) names the step that failed.  Returns 0 or a negative errno.
+ */
+int root_replace_file(const struct root *r, const char *dir, const char *name, const char *temp,
+		      const void *data, size_t len, mode_t mode, const char **ret_step);
 
 /* The path as the operator sees it ("/srv/tree/etc/x"), for messages; NULL on ENOMEM. */
 char *root_display_path(const struct root *r, const char *path);

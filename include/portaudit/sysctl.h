@@ -28,6 +28,15 @@ int sysctl_key_to_path(const char *key, char *buf, size_t size);
  */
 int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t *ret_len);
 
+/*
+ * Write a sysctl's whole value the way the kernel needs it (REFERENCE §1.2): one
+ * buffer from offset 0, and after a short count the rest on the same
+ * descriptor, where the kernel continues (ORing into a bitmap sysctl) from the
+ * last item it took.  Returns 0 or a negative errno (-EINVAL: the kernel
+ * refused the value).
+ */
+int sysctl_write(const struct root *r, const char *key, const char *value, size_t len);
+
 /* Parse "min<blank>max" as the kernel prints ip_local_port_range; 0 or -EBADMSG. */
 int sysctl_parse_port_range(const char *value, uint16_t *ret_lo, uint16_t *ret_hi);
 

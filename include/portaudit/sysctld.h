@@ -120,6 +120,18 @@ size_t sysctld_writes(const struct sysctld *c, enum sysctld_tool tool, const cha
 		      const struct sysctld_assignment **ret, size_t max);
 
 /*
+ * A copy of c as if the file path (in /etc/sysctl.d, the directory of highest
+ * priority) held content: it replaces the entry of that path, or joins both
+ * tools' order at its name's place (before /etc/sysctl.conf's final pass) and
+ * hides the files of the same name in lower directories, as writing it there
+ * would.  shown names it in messages.  content is parsed for the keys in want
+ * like a file read from disk.  Pure.  Returns 0 or -ENOMEM.
+ */
+int sysctld_put_file(const struct sysctld *c, const char *path, const char *shown,
+		     const char *content, size_t len, const char *const *want, size_t n_want,
+		     struct sysctld *ret);
+
+/*
  * Simulate the next boot under tool: the kernel defaults of a fresh network
  * namespace, then every write of the three port sysctls in the tool's order,
  * each accepted or refused by the kernel's own rules (REFERENCE §1.1, §2.1).

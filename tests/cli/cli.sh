@@ -23,7 +23,7 @@ is "$out" "portaudit 0.1.0" "--version prints the version"
 run --help
 is "$rc" 0 "--help exits 0"
 contains "$out" "--print-inventory" "--help lists the command line"
-contains "$out" "[not built yet]" "--help marks what is not built"
+contains "$out" "--dry-run          with --fix: print the plan as a diff, write nothing" "--help says what --dry-run does"
 is "$err" "" "--help writes nothing to stderr"
 
 run --bogus
@@ -49,9 +49,9 @@ else
 	ok 0 "# SKIP jq is missing"
 fi
 
-run --fix
-is "$rc" 2 "--fix is refused while not built"
-is "$err" "portaudit: --fix is not built in this version yet" "and says so plainly"
+run --fix --print-inventory
+is "$rc" 2 "--fix with --print-inventory exits 2"
+is "$err" "portaudit: --print-inventory excludes --fix (see 'portaudit --help')" "and says why"
 
 run --root "$fixtures/basic" -v
 is "$rc" 0 "audit of a --root tree exits 0"

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "portaudit/fix.h"
+#include "portaudit/root.h"
+#include "portaudit/sysctl.h"
+
+/* Whether the symlink at the fragment's path masks it, as confdirs.c decides for sysctld. */
+static bool masks(const struct root *r, const char *target)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (strcmp(target, "/dev/null") == 0)
+		return true;
+	return root_open(r, FIX_FRAGMENT_PATH, O_PATH, &fd) == 0 && fstat(fd, &st) == 0 &&
+	       S_ISCHR(st.st_mode);
+}
+
+int fix_read_current(const struct root *r, struct fix_current *ret)
+{
+	struct fix_current c = { .kind = FIX_CURRENT_ABSENT };
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int k;
+
+	k = root_lstat(r, FIX_FRAGMENT_PATH, &st);
+	if (k == -ENOENT || k == -ENOTDIR) {
+		*ret = c;
+		return 0;
+	}
+	if (k < 0) {
+		c.error = k;
+		*ret = c;
+		return k == -ENOMEM ? k : 0;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		k = root_readlink(r, FIX_FRAGMENT_PATH, &c.target);
+		if (k == -ENOMEM)
+			return k;
+		c.kind = c.target && masks(r, c.target) ? FIX_CURRENT_MASKED : FIX_CURRENT_SYMLINK;
+		c.error = k;
+	} else if (S_ISCHR(st.st_mode)) {
+		c.kind = FIX_CURRENT_MASKED;
+	} else if (!S_ISREG(st.st_mode)) {
+		c.kind = FIX_CURRENT_OTHER;
+	} else {
+		c.kind = FIX_CURRENT_FILE;
+		/* Non-blocking and not following: what lstat saw may have been replaced since. */
+		k = root_open(r, FIX_FRAGMENT_PATH, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, &fd);
+		if (k == 0 && fstat(fd, &st) < 0)
+			k = -errno;
+		if (k == 0 && !S_ISREG(st.st_mode))
+			k = -EBADFD;
+		if (k == 0)
+			k = root_read_fd(fd, (size_t)st.st_size, FIX_FRAGMENT_READ_MAX, &c.text, &c.len);
+		if (k == -ENOMEM)
+			return k;
+		/* Unreadable or too long: it is replaced all the same. */
+		c.error = k;
+	}
+	*ret = c;
+	return 0;
+}
+
+void fix_current_done(struct fix_current *c)
+{
+	free(c->text);
+	free(c->target);
+	*c = (struct fix_current){ 0 };
+}
+
+/* Why the fragment cannot be written, before trying, or NULL. */
+static const char *refuse_current(const struct fix_current *c)
+{
+	switch (c->kind) {
+	case FIX_CURRENT_SYMLINK:
+		return "it is a symlink, which portaudit neither writes through nor replaces: remove it, or point it at /dev/null to stop portaudit managing the fragment";
+	case FIX_CURRENT_OTHER:
+		return "it is not a regular file: remove it";
+	default:
+		return NULL;
+	}
+}
+
+static int write_fragment(const struct root *r, const struct fix_plan *p,
+			  struct fix_result *res)
+{
+	const char *why = refuse_current(p->current);
+	int k;
+
+	if (why) {
+		res->failed = true;
+		res->write_error = p->current->kind == FIX_CURRENT_SYMLINK ? -ELOOP : -EEXIST;
+		res->write_step = "check the file";
+		if (p->current->target)
+			return diag_add(&res->problems, res->fragment_shown, 0, 0,
+					"not written: %s (it points to %s)", why, p->current->target);
+		return diag_add(&res->problems, res->fragment_shown, 0, 0, "not written: %s", why);
+	}
+	k = root_replace_file(r, FIX_FRAGMENT_DIR, FIX_FRAGMENT_NAME, FIX_TEMP_NAME, p->text,
+			      p->len, 0644, &res->write_step);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
+		const char *hint = "";
+
+		res->failed = true;
+		res->write_error = k;
+		if (k == -EROFS)
+			hint = ": the file system is read-only";
+		else if (k == -ENOSPC || k == -EDQUOT)
+			hint = ": the file system is full";
+		else if (k == -ELOOP)
+			hint = ": a symlink is in the way, and portaudit never writes through one";
+		return diag_add(&res->problems, res->fragment_shown, 0, 0,
+				"not written (cannot %s: %s%s); the previous fragment is unchanged",
+				res->write_step, strerror(-k), hint);
+	}
+	res->written = true;
+	return 0;
+}
+
+/* Write the live value, read it back and compare. */
+static int apply_live(const struct root *r, const struct fix_plan *p, struct fix_result *res)
+{
+	_cleanup_free_ char *value = NULL, *back = NULL;
+	size_t len, blen;
+	int k;
+
+	res->apply_attempted = true;
+	len = portset_format(&p->live_after, NULL, 0);
+	value = malloc(len + 2);
+	if (!value)
+		return -ENOMEM;
+	portset_format(&p->live_after, value, len + 1);
+	/* With its newline: the kernel ignores an empty write instead of clearing the set. */
+	value[len++] = '\n';
+	value[len] = '\0';
+	k = sysctl_write(r, SYSCTL_RESERVED_PORTS, value, len);
+	if (k == 0)
+		k = sysctl_read(r, SYSCTL_RESERVED_PORTS, &back, &blen);
+	if (k == 0 && portset_parse(back, blen, &res->live_read, NULL) < 0)
+		k = -EBADMSG;
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
+		const char *hint = "";
+
+		res->failed = true;
+		res->apply_error = k;
+		if (k == -EROFS)
+			hint = ": /proc/sys is read-only here (a container?)";
+		else if (k == -EPERM || k == -EACCES)
+			hint = ": not permitted (portaudit needs root, or CAP_NET_ADMIN over this network namespace)";
+		return diag_add(&res->problems, res->live_shown, 0, 0,
+				"not set (%s%s); %s", strerror(-k), hint,
+				res->written ? "the fragment is written and takes effect at the next boot"
+					     : "nothing was changed");
+	}
+	if (!portset_equal(&res->live_read, &p->live_after)) {
+		res->failed = true;
+		res->apply_error = -EIO;
+		return diag_add(&res->problems, res->live_shown, 0, 0,
+				"reads back as a different set than was written (%u ports instead of %u): another writer at the same time?",
+				portset_count(&res->live_read), portset_count(&p->live_after));
+	}
+	res->applied = true;
+	return 0;
+}
+
+int fix_execute(const struct root *r, const struct fix_plan *p, bool no_apply,
+		struct fix_result *res)
+{
+	int k;
+
+	res->plan = p;
+	res->no_apply = no_apply;
+	if (p->skip != FIX_SKIP_NONE)
+		return 0;
+	if (p->text && p->fragment_changed) {
+		k = write_fragment(r, p, res);
+		if (k == -ENOMEM)
+			return k;
+	}
+	if (p->overridden[SYSCTLD_SYSTEMD] && (res->written || !p->fragment_changed)) {
+		const struct fix_override *o = &p->overrides[SYSCTLD_SYSTEMD];
+		char list[128];
+
+		portset_format(&o->dropped, list, sizeof(list));
+		res->failed = true;
+		if (o->source)
+			k = diag_add(&res->problems, o->source, o->line, 0,
+				     "%s net.ipv4.ip_local_reserved_ports after %s, so systemd-sysctl leaves %s unreserved at the next boot: add them to it, or remove the assignment",
+				     o->refused ? "assigns a value the kernel refuses to" : "assigns",
+				     res->fragment_shown, list);
+		else
+			k = diag_add(&res->problems, res->fragment_shown, 0, 0,
+				     "systemd-sysctl would leave %s unreserved at the next boot", list);
+		if (k == -ENOMEM)
+			return k;
+	}
+	if (no_apply || res->offline) {
+		res->applied = false;
+		return 0;
+	}
+	if (!p->live_changed) {
+		res->applied = true;
+		res->live_read = p->live_after;
+		return 0;
+	}
+	return apply_live(r, p, res);
+}
+
+int fix_result_init(struct fix_result *res, const struct root *r, bool dry_run, bool no_apply)
+{
+	*res = (struct fix_result){ .dry_run = dry_run, .no_apply = no_apply, .offline = !r->live };
+	diag_init(&res->problems, 0);
+	res->fragment_shown = root_display_path(r, FIX_FRAGMENT_PATH);
+	res->live_shown = root_display_path(r, FIX_RESERVED_PROC);
+	if (!res->fragment_shown || !res->live_shown) {
+		fix_result_done(res);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void fix_result_done(struct fix_result *res)
+{
+	diag_done(&res->problems);
+	free(res->fragment_shown);
+	free(res->live_shown);
+	free(res->diff);
+	free(res->lock_note);
+	*res = (struct fix_result){ 0 };
+}
