@@ -203,11 +203,10 @@ static int fix(const struct options *opts, const struct root *root, const struct
 		res->plan = plan;
 		r = fix_plan_diff(plan, res->fragment_shown, res->live_shown, &res->diff);
 	}
-	if (r == 0 && !opts->dry_run) {
-		r = fix_execute(root, plan, opts->no_apply, res);
-		if (r == 0)
-			fix_update_snapshot(plan, res, snap);
-	}
+	if (r == 0)
+		r = fix_execute(root, plan, res);
+	if (r == 0 && !opts->dry_run)
+		fix_update_snapshot(plan, res, snap);
 	if (r < 0)
 		fprintf(stderr, "portaudit: out of memory\n");
 	return r;
