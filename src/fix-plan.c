@@ -162,6 +162,27 @@ int fix_fragment_text(const struct portset *set, char **ret, size_t *ret_len,
 	return 0;
 }
 
+/*
+ * The last "-net.ipv4.ip_local_reserved_ports" line tool reads, when it is the
+ * key's last line: systemd-sysctl 252 then drops every earlier assignment.
+ */
+static const struct sysctld_assignment *last_exclusion(const struct sysctld *c,
+						       enum sysctld_tool t)
+{
+	const struct sysctld_assignment *last = NULL;
+
+	for (size_t o = 0; o < c->n_order[t]; o++) {
+		const struct sysctld_file *f = &c->files[c->order[t][o]];
+
+		for (size_t i = f->first_assignment;
+		     !f->masked && i < f->first_assignment + f->n_assignments; i++)
+			if (!c->assignments[i].glob &&
+			    strcmp(c->assignments[i].key, RESERVED_KEY) == 0)
+				last = &c->assignments[i];
+	}
+	return last && !last->value ? last : NULL;
+}
+
 /* Which ports of D the next boot under tool leaves unreserved, and who decides that. */
 static void find_override(struct fix_plan *p, enum sysctld_tool t)
 {
@@ -176,6 +197,10 @@ static void find_override(struct fix_plan *p, enum sysctld_tool t)
 	if (!p->overridden[t])
 		return;
 	o->refused = b->reserved_rejected != NULL;
+	if (!a) {
+		a = last_exclusion(&p->model, t);
+		o->excluded = a != NULL;
+	}
 	if (a) {
 		const struct sysctld_file *f = &p->model.files[a->file];
 
@@ -240,11 +265,13 @@ int fix_plan_compute(const struct inventory *inv, const struct snapshot *snap,
 				goto fail;
 			find_override(&p, (enum sysctld_tool)t);
 		}
-		if (p.overridden[SYSCTLD_PROCPS] && !p.overridden[SYSCTLD_SYSTEMD]) {
+		/* The fragment's own line wins but is cut by procps: the size advice says so. */
+		if (p.overridden[SYSCTLD_PROCPS] && !p.overridden[SYSCTLD_SYSTEMD] &&
+		    p.overrides[SYSCTLD_PROCPS].source != fragment_shown) {
 			const struct fix_override *o = &p.overrides[SYSCTLD_PROCPS];
 			char list[128];
 
-			portset_format(&o->dropped, list, sizeof(list));
+			portset_format_cut(&o->dropped, list, sizeof(list));
 			diag_add(&p.warnings, o->source ? o->source : fragment_shown, o->line, 0,
 				 "procps \"sysctl --system\" applies this last and would leave %s unreserved, though systemd-sysctl keeps them: move the assignment into a sysctl.d file",
 				 list);

@@ -186,8 +186,12 @@ static int overridden(const struct fix_plan *p, struct fix_result *res)
 	const struct fix_override *o = &p->overrides[SYSCTLD_SYSTEMD];
 	char list[128];
 
-	portset_format(&o->dropped, list, sizeof(list));
+	portset_format_cut(&o->dropped, list, sizeof(list));
 	res->failed = true;
+	if (o->source && o->excluded)
+		return diag_add(&res->problems, o->source, o->line, 0,
+				"\"-net.ipv4.ip_local_reserved_ports\" after %s cancels every earlier assignment of the key under systemd-sysctl, so %s stays unreserved at the next boot: remove the line",
+				res->fragment_shown, list);
 	if (o->source)
 		return diag_add(&res->problems, o->source, o->line, 0,
 				"%s net.ipv4.ip_local_reserved_ports after %s, so systemd-sysctl leaves %s unreserved at the next boot: add them to it, or remove the assignment",

@@ -32,15 +32,15 @@ static int lock_fd(int fd, unsigned timeout_ms)
 
 int fix_lock(const struct root *r, unsigned timeout_ms, int *ret_fd, char **ret_note)
 {
+	_cleanup_free_ char *note = NULL;
 	_cleanup_close_ int fd = -1;
 	int k;
 
-	*ret_note = NULL;
 	/* Never truncated or written: only its lock matters, so O_NOFOLLOW is enough. */
 	k = root_open(r, FIX_LOCK_PATH, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY, &fd);
 	if (k == -ENOENT || k == -EROFS || k == -EACCES) {
 		/* An offline tree without /run, or a read-only one: lock the directory written. */
-		if (asprintf(ret_note, "%s cannot be created (%s), so the lock is taken on %s",
+		if (asprintf(&note, "%s cannot be created (%s), so the lock is taken on %s",
 			     FIX_LOCK_PATH, strerror(-k), FIX_FRAGMENT_DIR) < 0)
 			return -ENOMEM;
 		k = root_open(r, FIX_FRAGMENT_DIR, O_RDONLY | O_DIRECTORY, &fd);
@@ -51,5 +51,6 @@ int fix_lock(const struct root *r, unsigned timeout_ms, int *ret_fd, char **ret_
 	if (k < 0)
 		return k;
 	*ret_fd = TAKE_FD(fd);
+	*ret_note = TAKE_PTR(note);
 	return 0;
 }

@@ -395,3 +395,18 @@ int portset_format_alloc(const struct portset *s, char **ret)
 	*ret = buf;
 	return 0;
 }
+
+char *portset_format_cut(const struct portset *s, char *buf, size_t size)
+{
+	static const char more[] = ",...";
+	size_t len = portset_format(s, buf, size), end;
+
+	if (len < size)
+		return buf;
+	/* Keep whole items, and room for the marker. */
+	end = size - sizeof(more);
+	while (end > 0 && buf[end] != ',')
+		end--;
+	memcpy(buf + end, end ? more : more + 1, end ? sizeof(more) : sizeof(more) - 1);
+	return buf;
+}

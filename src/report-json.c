@@ -533,7 +533,8 @@ static struct json_object *fix_overrides_new(const struct fix_plan *p)
 		if (!j || add_str(j, "tool", sysctld_tool_to_string(o->tool)) < 0 ||
 		    add_str(j, "source", o->source) < 0 ||
 		    (o->source ? add_int(j, "line", o->line) : add(j, "line", NULL)) < 0 ||
-		    add_bool(j, "refused", o->refused) < 0 || add_portset(j, "ports", &o->dropped) < 0 ||
+		    add_bool(j, "refused", o->refused) < 0 || add_bool(j, "excluded", o->excluded) < 0 ||
+		    add_portset(j, "ports", &o->dropped) < 0 ||
 		    append(arr, TAKE_PTR(j)) < 0)
 			return NULL;
 	}

@@ -576,16 +576,14 @@ static void put_raw(struct out *out, const char *s)
 	out->started = true;
 }
 
-/* A set in list syntax, cut for a line; "(none)" when empty. */
+/* A set in list syntax, cut at a whole item for a line; "(none)" when empty. */
 static const char *set_text(const struct portset *set, char *buf, size_t size)
 {
-	size_t n = portset_format(set, buf, size);
-
-	if (n == 0)
+	if (portset_is_empty(set)) {
 		snprintf(buf, size, "(none)");
-	else if (n >= size && size > 4)
-		strcpy(buf + size - 4, "...");
-	return buf;
+		return buf;
+	}
+	return portset_format_cut(set, buf, size);
 }
 
 static void put_fix_problems(struct out *out, const struct diag *d, const char *what)

@@ -78,7 +78,13 @@ static bool openat2_refused(void)
 	return syscall(SYS_openat2, AT_FDCWD, NULL, NULL, (size_t)0) < 0 && errno != EINVAL;
 }
 
-/* openat2 with RESOLVE_IN_ROOT: an fd, a negative errno, or -ENOSYS when unusable. */
+/* How often openat2 is retried after EAGAIN before the walker takes over. */
+#define OPENAT2_RETRIES 8
+
+/*
+ * openat2 with RESOLVE_IN_ROOT: an fd, a negative errno, -ENOSYS when unusable, or
+ * -EAGAIN when renames kept racing it.
+ */
 static int open_kernel(const struct root *r, const char *path, int flags)
 {
 	struct open_how how = {
@@ -91,9 +97,18 @@ static int open_kernel(const struct root *r, const char *path, int flags)
 
 	if (__atomic_load_n(&openat2_unusable, __ATOMIC_RELAXED))
 		return -ENOSYS;
-	fd = (int)syscall(SYS_openat2, r->fd, path, &how, sizeof(how));
-	if (fd >= 0)
-		return fd;
+	/*
+	 * RESOLVE_IN_ROOT fails with EAGAIN when any rename on the system races a ".."
+	 * step (Debian's 99-sysctl.conf -> ../sysctl.conf takes one): try again, and
+	 * leave a busy host to the walker (root_open()).
+	 */
+	for (unsigned attempt = 0;; attempt++) {
+		fd = (int)syscall(SYS_openat2, r->fd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		if (errno != EAGAIN || attempt >= OPENAT2_RETRIES)
+			break;
+	}
 	fd = -errno;
 	if (fd == -ENOSYS || (fd == -EPERM && openat2_refused())) {
 		__atomic_store_n(&openat2_unusable, 1, __ATOMIC_RELAXED);
@@ -491,7 +506,7 @@ int root_open(const struct root *r, const char *path, int flags, int *ret_fd)
 
 	path = root_relative(path);
 	fd = open_kernel(r, path, flags);
-	if (fd == -ENOSYS)
+	if (fd == -ENOSYS || fd == -EAGAIN)
 		fd = open_userspace(r, path, flags);
 	if (fd < 0)
 		return fd;

@@ -90,6 +90,7 @@ struct fix_override {
 	const char *source;                     /* the winning file as shown, or NULL: none */
 	unsigned line;                          /* its line */
 	bool refused;                           /* the winner is a value the kernel refuses */
+	bool excluded;                          /* the winner is a "-key" line, which cancels it */
 	struct portset dropped;                 /* the ports of D it leaves unreserved */
 };
 

@@ -113,6 +113,14 @@ const char *portset_parse_error_to_string(enum portset_parse_error e) _pure_;
  */
 size_t portset_format(const struct portset *s, char *buf, size_t size);
 
+/*
+ * portset_format() cut for a message: when the list does not fit in size bytes,
+ * it ends after the last whole item that fits, followed by ",...", so no number
+ * is ever shown in part.  buf is always NUL-terminated (size must be at least 5).
+ * Returns buf.
+ */
+char *portset_format_cut(const struct portset *s, char *buf, size_t size);
+
 /* portset_format() into a new buffer; returns 0 or -ENOMEM. */
 int portset_format_alloc(const struct portset *s, char **ret);
 
