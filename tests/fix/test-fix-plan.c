@@ -342,6 +342,20 @@ static void test_desired_next_boot_range(void **state)
 	assert_clean_plan(&t->plan);
 }
 
+static void test_desired_one_port_range(void **state)
+{
+	struct t *t = *state;
+
+	/* A range of one port, now (45000) or at the next boot (50000), is a range too. */
+	OK(snapbuild_range(&t->snap, 45000, 45000));
+	file(t, "/etc/sysctl.d/50-range.conf", "net.ipv4.ip_local_port_range = 50000 50000\n");
+	assert_int_equal(t->snap.boot[SYSCTLD_SYSTEMD].range_hi, 50000);
+	inv(t, INV("  a: {ports: [44999, 45000, 45001, 49999, 50000, 50001]}\n"));
+	compute(t);
+	assert_set(&t->plan.desired, "45000,50000");
+	assert_clean_plan(&t->plan);
+}
+
 /* ---- others: the union with every other file ---- */
 
 static void test_union_files(void **state)
@@ -1263,6 +1277,7 @@ int main(void)
 		T(test_desired_all),
 		T(test_desired_none),
 		T(test_desired_next_boot_range),
+		T(test_desired_one_port_range),
 		T(test_union_files),
 		T(test_union_octal),
 		T(test_union_refused),
