@@ -6,6 +6,7 @@
  * plan out on an offline tree (fix_execute()).  No root privileges and no
  * network: an offline root never writes a live sysctl.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -615,8 +616,11 @@ struct run {
 	struct fix_result res;
 };
 
-/* Gather the tree, read the fragment, plan for the inventory yaml and carry it out. */
-static void run_fix(const struct t *t, const char *yaml, struct run *run)
+/*
+ * Gather the tree, read the fragment, plan for the inventory yaml and carry it
+ * out (with dry_run: find what would fail).
+ */
+static void run_fix_as(const struct t *t, const char *yaml, bool dry_run, struct run *run)
 {
 	_cleanup_free_ char *msg = NULL;
 
@@ -624,17 +628,22 @@ static void run_fix(const struct t *t, const char *yaml, struct run *run)
 	OK(snapbuild_inventory(yaml, NULL, &run->inv));
 	OK(snapshot_gather(t->r, NULL, false, &run->snap, &msg));
 	assert_false(run->snap.live);
-	OK(fix_result_init(&run->res, t->r, false, false));
+	OK(fix_result_init(&run->res, t->r, dry_run, /* no_apply= */ false));
 	assert_true(run->res.offline);
 	assert_string_equal(run->res.fragment_shown, at(t, FRAG));
 	OK(fix_read_current(t->r, &run->cur));
 	OK(fix_plan_compute(run->inv, &run->snap, &run->cur, run->res.fragment_shown, &run->plan));
-	OK(fix_execute(t->r, &run->plan, false, &run->res));
+	OK(fix_execute(t->r, &run->plan, &run->res));
 	assert_ptr_equal(run->res.plan, &run->plan);
 	/* Never the live value under --root. */
 	assert_false(run->res.apply_attempted);
 	assert_false(run->res.applied);
 	assert_content(t, "/proc/sys/net/ipv4/ip_local_reserved_ports", "\n");
+}
+
+static void run_fix(const struct t *t, const char *yaml, struct run *run)
+{
+	run_fix_as(t, yaml, /* dry_run= */ false, run);
 }
 
 static void run_done(struct run *run)
@@ -789,6 +798,86 @@ static void test_execute_write_fails(void **state)
 	run_done(&run);
 }
 
+/* The tree's /etc/sysctl.d holds exactly the names given (NULL-terminated). */
+static void assert_sysctld_holds(const struct t *t, const char *const *names)
+{
+	size_t n = 0, found = 0;
+	struct dirent *de;
+	DIR *d = opendir(at(t, FIX_FRAGMENT_DIR));
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		found++;
+		for (n = 0; names[n] && strcmp(names[n], de->d_name) != 0; n++)
+			;
+		if (!names[n])
+			fail_msg("unexpected %s in sysctl.d", de->d_name);
+	}
+	closedir(d);
+	for (n = 0; names[n]; n++)
+		;
+	assert_int_equal(found, n);
+}
+
+static void test_execute_dry_run(void **state)
+{
+	struct t *t = *state;
+	static const char *const names[] = { "10-a.conf", NULL };
+	struct run run;
+
+	put(t, "/etc/sysctl.d/10-a.conf", RESERVED("1000"));
+	run_fix_as(t, INV_40000, /* dry_run= */ true, &run);
+	print_problems(&run.res);
+	assert_true(run.res.dry_run);
+	assert_true(run.plan.fragment_changed);
+	assert_false(run.res.written);
+	assert_false(run.res.failed);
+	assert_int_equal(run.res.problems.total, 0);
+	/* Nothing written: no fragment, no temporary file. */
+	assert_sysctld_holds(t, names);
+	run_done(&run);
+}
+
+static void test_execute_dry_run_refused(void **state)
+{
+	struct t *t = *state;
+	struct run run;
+
+	/* What would fail is found, and nothing is touched. */
+	link_to(t, "../../victim", FRAG);
+	run_fix_as(t, INV_40000, /* dry_run= */ true, &run);
+	print_problems(&run.res);
+	assert_false(run.res.written);
+	assert_true(run.res.failed);
+	assert_int_equal(run.res.problems.total, 1);
+	assert_string_equal(run.res.problems.entries[0].file, at(t, FRAG));
+	assert_non_null(strstr(run.res.problems.entries[0].message, "would not be written"));
+	assert_non_null(strstr(run.res.problems.entries[0].message, "../../victim"));
+	assert_true(S_ISLNK(lmode(t, FRAG)));
+	assert_content(t, "/victim", "keep\n");
+	run_done(&run);
+}
+
+static void test_execute_dry_run_overridden(void **state)
+{
+	struct t *t = *state;
+	static const char *const names[] = { "zz-x.conf", NULL };
+	struct run run;
+
+	put(t, "/etc/sysctl.d/zz-x.conf", RESERVED("1000"));
+	run_fix_as(t, INV_40000, /* dry_run= */ true, &run);
+	print_problems(&run.res);
+	assert_false(run.res.written);
+	assert_true(run.res.failed);
+	assert_int_equal(run.res.problems.total, 1);
+	assert_string_equal(run.res.problems.entries[0].file, at(t, "/etc/sysctl.d/zz-x.conf"));
+	assert_int_equal(run.res.problems.entries[0].line, 1);
+	assert_sysctld_holds(t, names);
+	run_done(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -815,6 +904,9 @@ int main(void)
 		T(test_execute_masked),
 		T(test_execute_overridden),
 		T(test_execute_write_fails),
+		T(test_execute_dry_run),
+		T(test_execute_dry_run_refused),
+		T(test_execute_dry_run_overridden),
 #undef T
 	};
 
