@@ -796,6 +796,16 @@ static void test_execute_write_fails(void **state)
 	assert_non_null(strstr(e->message, "remove a stale temporary file"));
 	assert_content(t, FRAG, RESERVED("30000"));
 	run_done(&run);
+
+	/* A later file would override it too: said once the fragment is in place, not now. */
+	put(t, "/etc/sysctl.d/zz-x.conf", RESERVED("1000"));
+	run_fix(t, INV_40000, &run);
+	print_problems(&run.res);
+	assert_true(run.plan.overridden[SYSCTLD_SYSTEMD]);
+	assert_true(run.res.failed);
+	assert_int_equal(run.res.problems.total, 1);
+	assert_non_null(strstr(run.res.problems.entries[0].message, "remove a stale temporary file"));
+	run_done(&run);
 }
 
 /* The tree's /etc/sysctl.d holds exactly the names given (NULL-terminated). */
