@@ -525,7 +525,7 @@ static void test_lock_exclusive(void **state)
 	assert_null(note);
 	assert_true(S_ISREG(lmode(t, FIX_LOCK_PATH)));
 	/* Held: a second run gives up after its timeout. */
-	child_try_lock(t, 200, -ETIMEDOUT, 190, 1500);
+	child_try_lock(t, 120, -ETIMEDOUT, 110, 1500);
 	close(fd);
 	/* Released: the next run takes it at once. */
 	child_try_lock(t, 0, 0, 0, 500);
@@ -546,7 +546,7 @@ static void test_lock_waits(void **state)
 	if (pid == 0) {
 		char *n = NULL;
 		int cfd = -1;
-		const struct timespec hold = { .tv_nsec = 150 * 1000 * 1000 };
+		const struct timespec hold = { .tv_nsec = 80 * 1000 * 1000 };
 
 		close(p[0]);
 		if (fix_lock(t->r, 0, &cfd, &n) < 0)
@@ -559,7 +559,7 @@ static void test_lock_waits(void **state)
 	close(p[1]);
 	assert_int_equal(read(p[0], &c, 1), 1);
 	close(p[0]);
-	/* The child holds it for 150 ms, then exits: a waiting run gets it then. */
+	/* The child holds it for 80 ms, then exits: a waiting run gets it then. */
 	start = now_ms();
 	OK(fix_lock(t->r, 5000, &fd, &note));
 	took = now_ms() - start;
@@ -567,7 +567,7 @@ static void test_lock_waits(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	print_message("waited %ld ms\n", took);
-	assert_true(took >= 50 && took < 2000);
+	assert_true(took >= 40 && took < 2000);
 	close(fd);
 }
 
@@ -588,7 +588,7 @@ static void test_lock_fallback(void **state)
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_false(exists(t, "/run"));
-	child_try_lock(t, 100, -ETIMEDOUT, 90, 1500);
+	child_try_lock(t, 60, -ETIMEDOUT, 50, 1500);
 	close(fd);
 	child_try_lock(t, 0, 0, 0, 500);
 }
