@@ -565,6 +565,28 @@ static void test_override_glob_after(void **state)
 	assert_set(&t->plan.boot[SYSCTLD_SYSTEMD].reserved, "1000,40000");
 }
 
+static void test_override_exclusion(void **state)
+{
+	struct t *t = *state;
+
+	/*
+	 * "-key" in a later file replaces the fragment's entry in systemd-sysctl's
+	 * map with one that writes nothing, so the set stays empty at the next boot
+	 * (checked against systemd-sysctl 252 in a network namespace).  The fix
+	 * fails, and must name the file that does it.
+	 */
+	file(t, "/etc/sysctl.d/zz-x.conf", "# x\n-net.ipv4.ip_local_reserved_ports\n");
+	inv(t, INV("  a: {ports: [40000]}\n"));
+	compute(t);
+	assert_true(t->plan.overridden[SYSCTLD_SYSTEMD]);
+	assert_set(&t->plan.overrides[SYSCTLD_SYSTEMD].dropped, "40000");
+	assert_set(&t->plan.boot[SYSCTLD_SYSTEMD].reserved, "");
+	assert_false(t->plan.overridden[SYSCTLD_PROCPS]);
+	assert_non_null(t->plan.overrides[SYSCTLD_SYSTEMD].source);
+	assert_string_equal(t->plan.overrides[SYSCTLD_SYSTEMD].source, "/etc/sysctl.d/zz-x.conf");
+	assert_int_equal(t->plan.overrides[SYSCTLD_SYSTEMD].line, 2);
+}
+
 static void test_override_sysctl_conf(void **state)
 {
 	struct t *t = *state;
@@ -1287,6 +1309,7 @@ int main(void)
 		T(test_override_superset),
 		T(test_override_refused),
 		T(test_override_glob_after),
+		T(test_override_exclusion),
 		T(test_override_sysctl_conf),
 		T(test_sysctl_conf_superset),
 		T(test_debian_99_sysctl),
