@@ -608,6 +608,46 @@ static void test_override_sysctl_conf(void **state)
 	assert_warning(&t->plan, 0, "/etc/sysctl.conf", 3, "procps", "40000,40002");
 }
 
+static void test_override_long_list(void **state)
+{
+	struct t *t = *state;
+	const struct diag_entry *e;
+	const char *m;
+	char yaml[1024];
+	size_t len;
+
+	/* 30 isolated ports that only procps would drop: the warning lists them. */
+	file(t, "/etc/sysctl.conf", RESERVED("1000"));
+	len = (size_t)snprintf(yaml, sizeof(yaml), "%s", INV("  a:\n    ports: ["));
+	for (unsigned i = 0; i < 30; i++)
+		len += (size_t)snprintf(yaml + len, sizeof(yaml) - len, "%s%u", i ? ", " : "",
+					40000 + 2 * i);
+	len += (size_t)snprintf(yaml + len, sizeof(yaml) - len, "]\n");
+	assert_true(len < sizeof(yaml));
+	inv(t, yaml);
+	compute(t);
+	assert_true(t->plan.overridden[SYSCTLD_PROCPS]);
+	assert_int_equal(portset_count(&t->plan.overrides[SYSCTLD_PROCPS].dropped), 30);
+	assert_int_equal(t->plan.warnings.total, 1);
+	e = &t->plan.warnings.entries[0];
+	print_message("%s\n", e->message);
+	/* Every number in it is a port that is dropped: none is cut short. */
+	for (m = e->message; *m;) {
+		char *end;
+		unsigned long v;
+
+		if (*m < '0' || *m > '9') {
+			m++;
+			continue;
+		}
+		v = strtoul(m, &end, 10);
+		if (v > 65535 || !portset_contains(&t->plan.overrides[SYSCTLD_PROCPS].dropped,
+						   (uint16_t)v))
+			fail_msg("'%lu' in the warning is not a dropped port: %s", v, e->message);
+		m = end;
+	}
+}
+
 static void test_sysctl_conf_superset(void **state)
 {
 	struct t *t = *state;
@@ -1311,6 +1351,7 @@ int main(void)
 		T(test_override_glob_after),
 		T(test_override_exclusion),
 		T(test_override_sysctl_conf),
+		T(test_override_long_list),
 		T(test_sysctl_conf_superset),
 		T(test_debian_99_sysctl),
 		T(test_debian_99_sysctl_and_final_pass),

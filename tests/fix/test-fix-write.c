@@ -776,6 +776,46 @@ static void test_execute_overridden(void **state)
 	run_done(&run);
 }
 
+static void test_execute_overridden_long_list(void **state)
+{
+	struct t *t = *state;
+	struct run run;
+	const char *m;
+	char yaml[1024];
+	size_t len;
+
+	/* 30 isolated ports that a later file drops: the problem line names them all. */
+	put(t, "/etc/sysctl.d/zz-x.conf", RESERVED("1000"));
+	len = (size_t)snprintf(yaml, sizeof(yaml), "version: 1\nservices:\n  a:\n    ports: [");
+	for (unsigned i = 0; i < 30; i++)
+		len += (size_t)snprintf(yaml + len, sizeof(yaml) - len, "%s%u", i ? ", " : "",
+					40000 + 2 * i);
+	len += (size_t)snprintf(yaml + len, sizeof(yaml) - len, "]\n");
+	assert_true(len < sizeof(yaml));
+	run_fix(t, yaml, &run);
+	print_problems(&run.res);
+	assert_true(run.res.failed);
+	assert_int_equal(run.res.problems.total, 1);
+	/* Every number after the file names is a dropped port: none is cut short. */
+	m = strstr(run.res.problems.entries[0].message, "leaves ");
+	assert_non_null(m);
+	while (*m) {
+		char *end;
+		unsigned long v;
+
+		if (*m < '0' || *m > '9') {
+			m++;
+			continue;
+		}
+		v = strtoul(m, &end, 10);
+		if (v > 65535 ||
+		    !portset_contains(&run.plan.overrides[SYSCTLD_SYSTEMD].dropped, (uint16_t)v))
+			fail_msg("'%lu' in the problem is not a dropped port", v);
+		m = end;
+	}
+	run_done(&run);
+}
+
 static void test_execute_write_fails(void **state)
 {
 	struct t *t = *state;
@@ -914,6 +954,7 @@ int main(void)
 		T(test_execute_other),
 		T(test_execute_masked),
 		T(test_execute_overridden),
+		T(test_execute_overridden_long_list),
 		T(test_execute_write_fails),
 		T(test_execute_dry_run),
 		T(test_execute_dry_run_refused),
