@@ -816,6 +816,25 @@ static void test_value_long(void **state)
 	assert_int_equal(portset_count(&t->plan.boot[SYSCTLD_SYSTEMD].reserved), 700);
 }
 
+static void test_value_long_one_warning(void **state)
+{
+	struct t *t = *state;
+
+	/*
+	 * One warning for one problem: the advice already says procps writes only
+	 * the first 4095 bytes.  The fragment is not another file whose
+	 * assignment could be "moved into a sysctl.d file".
+	 */
+	long_value(t);
+	print_diag(&t->plan.warnings);
+	for (size_t i = 0; i < t->plan.warnings.n; i++)
+		if (strcmp(t->plan.warnings.entries[i].file, FRAG) == 0 &&
+		    t->plan.warnings.entries[i].line != 0)
+			fail_msg("a warning about the fragment's own line: %s",
+				 t->plan.warnings.entries[i].message);
+	assert_int_equal(t->plan.warnings.total, 1);
+}
+
 static void test_value_range(void **state)
 {
 	struct t *t = *state;
@@ -1359,6 +1378,7 @@ int main(void)
 		T(test_discovered),
 		T(test_lower_same_name),
 		T(test_value_long),
+		T(test_value_long_one_warning),
 		T(test_value_range),
 		T(test_noop),
 		T(test_noop_one_byte),
