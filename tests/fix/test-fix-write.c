@@ -478,6 +478,78 @@ static void test_current_other(void **state)
 	fix_current_done(&c);
 }
 
+#define DOTS8                                                                              \
+	"../sysctl.d/../sysctl.d/../sysctl.d/../sysctl.d/../sysctl.d/../sysctl.d/../sysctl.d/" \
+	"../sysctl.d/"
+#define DEBIAN "/etc/sysctl.d/99-sysctl.conf"
+#define DEEP "/etc/sysctl.d/98-deep.conf"
+
+static void test_open_dotdot_link_renames(void **state)
+{
+	struct t *t = *state;
+	unsigned opens = 0, failed = 0;
+	int last = 0, status, p[2];
+	long start;
+	pid_t pid;
+	char c;
+
+	/*
+	 * Debian's /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf, read (by
+	 * sysctld_load(), for the union the fragment keeps) while some other
+	 * process on the host renames files: openat2(RESOLVE_IN_ROOT) fails a ".."
+	 * step with EAGAIN when a rename happened meanwhile, and asks to be retried.
+	 */
+	put(t, "/etc/sysctl.conf", RESERVED("1000"));
+	link_to(t, "../sysctl.conf", DEBIAN);
+	/* The same with more ".." steps, each of which can see the rename. */
+	link_to(t, DOTS8 DOTS8 DOTS8 DOTS8 "../sysctl.conf", DEEP);
+	for (int i = 0; i < 2; i++) {
+		int fd = -1;
+
+		OK(root_open(t->r, i ? DEEP : DEBIAN, O_RDONLY, &fd));
+		close(fd);
+	}
+	put(t, "/a", "");
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Bounded even if the parent dies before it kills us. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(10);
+		close(p[0]);
+		(void)rename(at(t, "/a"), at(t, "/b"));
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;) {
+			(void)rename(at(t, "/b"), at(t, "/a"));
+			(void)rename(at(t, "/a"), at(t, "/b"));
+		}
+	}
+	close(p[1]);
+	/* Until the first failure, for at most 250 ms, once the renames have begun. */
+	if (read(p[0], &c, 1) == 1) {
+		start = now_ms();
+		while (!failed && now_ms() - start < 250) {
+			int fd = -1, k = root_open(t->r, opens % 2 ? DEEP : DEBIAN, O_RDONLY, &fd);
+
+			opens++;
+			if (k < 0) {
+				failed++;
+				last = k;
+			} else
+				close(fd);
+		}
+	}
+	close(p[0]);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(opens > 0);
+	if (failed)
+		fail_msg("open %u failed with %s", opens, strerror(-last));
+}
+
 /* ---- fix_lock ---- */
 
 /*
@@ -945,6 +1017,7 @@ int main(void)
 		T(test_current_file),
 		T(test_current_links),
 		T(test_current_other),
+		T(test_open_dotdot_link_renames),
 		T(test_lock_exclusive),
 		T(test_lock_waits),
 		T(test_lock_fallback),
