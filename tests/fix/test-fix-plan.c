@@ -9,6 +9,7 @@
  * the snapshot in the order both tools would apply them (sorted by name), as
  * the builder applies them in the order they are added.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -1090,19 +1091,42 @@ static void check_patch(const char *a, const char *b)
 	free(got);
 }
 
+/* A directory for patch(1) to work in, removed with whatever it holds even after a failure. */
+static int patch_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-fix-plan.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int patch_teardown(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	char path[sizeof(tmpdir) + sizeof(de->d_name) + 1];
+
+	(void)state;
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
+			(void)unlink(path);
+		}
+	closedir(d);
+	return rmdir(tmpdir) == 0 ? 0 : -1;
+}
+
 static void test_diff_patch(void **state)
 {
 	_cleanup_free_ char *old = NULL, *new = NULL;
 	struct portset s;
-	char path[128];
 
 	(void)state;
 	if (access("/usr/bin/patch", X_OK) < 0) {
 		print_message("/usr/bin/patch is missing: the diffs are not applied\n");
 		return;
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-fix-plan.XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
 	check_patch("1\n2\n3\n", "1\nX\n3\n");
 	check_patch("1\n2\n3\n4\n", "0\n1\n3\n4\n5\n");
 	check_patch(NULL, "x\ny\n");
@@ -1117,11 +1141,6 @@ static void test_diff_patch(void **state)
 	OK(fix_fragment_text(&s, &new, &(size_t){ 0 }, NULL));
 	check_patch(old, new);
 	check_patch("net.ipv4.ip_local_reserved_ports = 40000\n", new);
-	snprintf(path, sizeof(path), "%s/f", tmpdir);
-	(void)unlink(path);
-	snprintf(path, sizeof(path), "%s/d", tmpdir);
-	(void)unlink(path);
-	assert_int_equal(rmdir(tmpdir), 0);
 }
 
 static void test_plan_diff(void **state)
@@ -1386,7 +1405,7 @@ int main(void)
 		T(test_empty_existing),
 		T(test_fragment_text),
 		T(test_diff),
-		T(test_diff_patch),
+		cmocka_unit_test_setup_teardown(test_diff_patch, patch_setup, patch_teardown),
 		T(test_plan_diff),
 		T(test_update_snapshot),
 		T(test_update_snapshot_overridden),
