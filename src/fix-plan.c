@@ -36,9 +36,13 @@ static void add_range(struct portset *s, uint16_t lo, uint16_t hi)
 		portset_add_range(s, lo, hi);
 }
 
-/* D: what the inventory asks --fix to reserve. */
+/*
+ * D: what the inventory asks --fix to reserve.  boot is the next boot per tool
+ * with the fragment in place: it hides any file of its name in a lower
+ * directory, and such a file may set the range.
+ */
 static void desired_set(const struct inventory *inv, const struct snapshot *snap,
-			struct portset *ret)
+			const struct sysctld_boot *boot, struct portset *ret)
 {
 	struct portset range;
 
@@ -60,7 +64,7 @@ static void desired_set(const struct inventory *inv, const struct snapshot *snap
 	portset_clear(&range);
 	add_range(&range, snap->kernel.range_lo, snap->kernel.range_hi);
 	for (int t = 0; t < _SYSCTLD_TOOL_MAX; t++)
-		add_range(&range, snap->boot[t].range_lo, snap->boot[t].range_hi);
+		add_range(&range, boot[t].range_lo, boot[t].range_hi);
 	portset_intersect(ret, &range);
 }
 
@@ -230,7 +234,17 @@ int fix_plan_compute(const struct inventory *inv, const struct snapshot *snap,
 		return 0;
 	}
 
-	desired_set(inv, snap, &p.desired);
+	/* The range at the next boot does not depend on what the fragment reserves. */
+	k = sysctld_put_file(&snap->sysctld, FIX_FRAGMENT_PATH, fragment_shown, "", 0, port_keys,
+			     ARRAY_SIZE(port_keys), &p.model);
+	for (int t = 0; k == 0 && t < _SYSCTLD_TOOL_MAX; t++)
+		k = sysctld_next_boot(&p.model, (enum sysctld_tool)t, &p.boot[t]);
+	if (k < 0)
+		goto fail;
+	desired_set(inv, snap, p.boot, &p.desired);
+	sysctld_done(&p.model);
+	for (int t = 0; t < _SYSCTLD_TOOL_MAX; t++)
+		p.boot[t] = snap->boot[t];
 	k = assigned(&p, &snap->sysctld);
 	if (k < 0)
 		goto fail;
@@ -267,7 +281,8 @@ int fix_plan_compute(const struct inventory *inv, const struct snapshot *snap,
 		}
 		/* The fragment's own line wins but is cut by procps: the size advice says so. */
 		if (p.overridden[SYSCTLD_PROCPS] && !p.overridden[SYSCTLD_SYSTEMD] &&
-		    p.overrides[SYSCTLD_PROCPS].source != fragment_shown) {
+		    !(p.overrides[SYSCTLD_PROCPS].source &&
+		      strcmp(p.overrides[SYSCTLD_PROCPS].source, fragment_shown) == 0)) {
 			const struct fix_override *o = &p.overrides[SYSCTLD_PROCPS];
 			char list[128];
 
