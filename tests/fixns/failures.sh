@@ -87,15 +87,16 @@ jf() {
 	jq -r "$2" "$1"
 }
 
-# In a failed run's outputs (text $1, JSON $2): exit 3 both times, every
-# problem on one "fix failed:" line that says $3, and the same in fix.errors.
+# In a failed run's outputs (text $1, JSON $2, exit statuses $4 and $5): exit
+# 3 both times, each problem on one "fix failed:" line, as many as fix.errors
+# holds, and both say $3.
 failed_clearly() {
 	local text=$1 json=$2 word=$3 rc_t=$4 rc_j=$5 n_lines n_errors
 	n_lines=$(grep -c '^fix failed: ' "$text")
 	n_errors=$(jf "$json" '.fix.errors | length')
 	[ "$rc_t" = 3 ] && [ "$rc_j" = 3 ] && [ "$(jf "$json" .fix.failed)" = true ] &&
 		[ "$(jf "$json" .summary.exit)" = 3 ] && [ "$n_lines" -ge 1 ] &&
-		[ "$n_errors" -ge 1 ] && grep '^fix failed: ' "$text" | grep -q -- "$word" &&
+		[ "$n_errors" = "$n_lines" ] && grep '^fix failed: ' "$text" | grep -q -- "$word" &&
 		jf "$json" '.fix.errors[]' | grep -q -- "$word"
 	local r=$?
 	if [ "$r" != 0 ]; then
