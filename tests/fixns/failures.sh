@@ -28,8 +28,15 @@ fi
 
 # --- inside a private mount namespace, itself covered -----------------------
 
-ns_pids= bg_pids=
-trap 'ns_stop_all; for p in $bg_pids $(cat "$tmp"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null; done' EXIT
+ns_pids='' bg_pids=''
+cleanup() {
+	local p
+	ns_stop_all
+	for p in $bg_pids $(cat "$tmp"/*.pid 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
+}
+trap cleanup EXIT
 trap 'exit 1' INT TERM
 fixns_cover "$tmp/outer-sysctl.conf" ||
 	{ echo "1..0 # SKIP could not cover the sysctl.d directories with private mounts"; exit 1; }
@@ -67,7 +74,19 @@ set_live() {
 
 # How many temporary files /etc/sysctl.d holds.
 temp_files() {
-	in_ns ls -A /etc/sysctl.d | grep -c '\.tmp$'
+	in_ns find /etc/sysctl.d -maxdepth 1 -name '*.tmp' | wc -l
+}
+
+# The one name in /etc/sysctl.d.
+only_file() {
+	in_ns ls -A /etc/sysctl.d
+}
+
+# The fragment's part of the diff that --dry-run's text output $1 prints
+# after its plan line (the live value's part follows it).
+dry_run_diff() {
+	sed -n '/^fix (dry run): nothing written; portaudit --fix would make these changes:$/,/^$/p' \
+		"$1" | sed '1d;$d' | awk '/^--- / { n++ } n == 1'
 }
 
 # The fragment portaudit writes for the set $1, from the header of a real one.
@@ -100,7 +119,8 @@ failed_clearly() {
 		jf "$json" '.fix.errors[]' | grep -q -- "$word"
 	local r=$?
 	if [ "$r" != 0 ]; then
-		echo "# exit $rc_t (text), $rc_j (JSON); $n_lines 'fix failed:' lines, $n_errors fix.errors; want '$word'"
+		echo "# exit $rc_t (text), $rc_j (JSON); $n_lines 'fix failed:' lines," \
+			"$n_errors fix.errors; want '$word'"
 		grep '^fix' "$text" | sed 's/^/#   /'
 		jf "$json" '.fix.errors[]' | sed 's/^/#   /'
 	fi
@@ -141,7 +161,7 @@ live_j=$(live)
 pa --fix -c "$tmp/b.yaml" >"$tmp/t" 2>&1
 rc_t=$?
 failed_clearly "$tmp/t" "$tmp/j" "read-only" "$rc_t" "$rc_j"
-ok $? "read-only /etc/sysctl.d: exit 3, 'fix failed:' and fix.errors say the file system is read-only"
+ok $? "read-only /etc/sysctl.d: exit 3, 'fix failed:' and fix.errors say it is read-only"
 in_ns cat "$frag" | cmp -s - "$tmp/old" && [ "$(temp_files)" = 0 ]
 ok $? "read-only /etc/sysctl.d: the old fragment is byte-identical, no temporary file"
 pset eq "$live_j" "$set_b" && [ "$(jf "$tmp/j" .fix.applied)" = true ] &&
@@ -198,7 +218,7 @@ is_0_or_1 "$rc_j" && is_0_or_1 "$rc_t" && [ "$(jf "$tmp/j" .fix.skipped)" = disa
 	[ "$(jf "$tmp/j" .fix.failed)" = false ] && [ "$(jf "$tmp/j" .fix.written)" = false ] &&
 	! grep -q '^fix failed' "$tmp/t" && grep -q '^fix: nothing done: .*/dev/null' "$tmp/t"
 ok $? "/dev/null at the fragment: skipped \"disabled\", exit $rc_j/$rc_t, no 'fix failed:'"
-[ "$(in_ns readlink "$frag")" = /dev/null ] && [ "$(in_ns ls -A /etc/sysctl.d)" = 99-zz-portaudit.conf ] &&
+[ "$(in_ns readlink "$frag")" = /dev/null ] && [ "$(only_file)" = 99-zz-portaudit.conf ] &&
 	[ "$(live)" = "" ]
 ok $? "/dev/null at the fragment: the mask stays, nothing is written, the live value is unchanged"
 case_end
@@ -211,12 +231,13 @@ stamp=$(stat -c %y "$tmp/target2")
 in_ns ln -s "$tmp/target2" "$frag_temp"
 pa --fix -c "$tmp/a.yaml" -f json >"$tmp/j" 2>&1
 rc=$?
-is_0_or_1 "$rc" && [ "$(jf "$tmp/j" .fix.failed)" = false ] && [ "$(jf "$tmp/j" .fix.written)" = true ]
+is_0_or_1 "$rc" && [ "$(jf "$tmp/j" .fix.failed)" = false ] &&
+	[ "$(jf "$tmp/j" .fix.written)" = true ]
 ok $? "symlink at the temporary name: the fix succeeds (exit $rc)"
 expected "$set_a" >"$tmp/want"
 cmp -s "$tmp/target2" "$tmp/target2.orig" && [ "$(stat -c %y "$tmp/target2")" = "$stamp" ] &&
-	in_ns cat "$frag" | cmp -s - "$tmp/want" && [ "$(in_ns ls -A /etc/sysctl.d)" = 99-zz-portaudit.conf ]
-ok $? "symlink at the temporary name: its target is untouched, the link is gone, the fragment is right"
+	in_ns cat "$frag" | cmp -s - "$tmp/want" && [ "$(only_file)" = 99-zz-portaudit.conf ]
+ok $? "symlink at the temporary name: its target is untouched, the link gone, the fragment right"
 case_end
 
 # --- a stale temporary file --------------------------------------------------
@@ -226,14 +247,15 @@ pa --fix -c "$tmp/a.yaml" -f json >"$tmp/j" 2>&1
 rc=$?
 expected "$set_a" >"$tmp/want"
 is_0_or_1 "$rc" && [ "$(jf "$tmp/j" .fix.written)" = true ] &&
-	in_ns cat "$frag" | cmp -s - "$tmp/want" && [ "$(in_ns ls -A /etc/sysctl.d)" = 99-zz-portaudit.conf ]
+	in_ns cat "$frag" | cmp -s - "$tmp/want" && [ "$(only_file)" = 99-zz-portaudit.conf ]
 ok $? "a stale temporary file is removed and the fix succeeds (exit $rc)"
 case_end
 
 # --- a full file system ------------------------------------------------------
 case_start
-in_ns bash -c '. "$1/tests/lib/tap.sh"; . "$1/tests/fixns/lib.sh"; fixns_tmpfs /etc/sysctl.d 16k' _ \
-	"$abs_top_srcdir"
+in_ns bash -c '
+	. "$1/tests/lib/tap.sh"; . "$1/tests/fixns/lib.sh"
+	fixns_tmpfs /etc/sysctl.d 16k' _ "$abs_top_srcdir"
 ok $? "a 16 KiB tmpfs over /etc/sysctl.d"
 pa --fix -c "$tmp/a.yaml" >/dev/null 2>&1
 in_ns cat "$frag" >"$tmp/old"
@@ -264,10 +286,12 @@ in_ns bash -c '
 	dev=$(stat -c %d /etc)
 	mount -t overlay portaudit-fixns -o "lowerdir=/etc,upperdir=$2/upper,workdir=$2/work" /etc
 	# Removed only from the overlay: /etc/sysctl.d must be on it now.
-	[ "$(stat -f -c %T /etc/sysctl.d)" = overlayfs ] && [ "$(stat -c %d /etc/sysctl.d)" != "$dev" ]
+	[ "$(stat -f -c %T /etc/sysctl.d)" = overlayfs ]
+	[ "$(stat -c %d /etc/sysctl.d)" != "$dev" ]
 	rm -rf /etc/sysctl.d
 	mount --bind "$3" /etc/sysctl.conf
-	[ ! -e /etc/sysctl.d ]' _ "$abs_top_srcdir" "$tmp/ovl" "$tmp/sysctl.conf.$NS" 2>"$tmp/ovl.err"
+	[ ! -e /etc/sysctl.d ]' _ "$abs_top_srcdir" "$tmp/ovl" "$tmp/sysctl.conf.$NS" \
+	2>"$tmp/ovl.err"
 if [ $? = 0 ]; then
 	pa --fix -c "$tmp/a.yaml" -f json >"$tmp/j" 2>&1
 	rc=$?
@@ -281,7 +305,8 @@ if [ $? = 0 ]; then
 else
 	for what in "created" "live value applied"; do
 		tap_n=$((tap_n + 1))
-		echo "ok $tap_n # SKIP /etc/sysctl.d missing, $what: no overlay over /etc ($(head -c 100 "$tmp/ovl.err"))"
+		echo "ok $tap_n # SKIP /etc/sysctl.d missing, $what: no overlay over /etc" \
+			"($(head -c 100 "$tmp/ovl.err"))"
 	done
 fi
 case_end
@@ -289,8 +314,8 @@ case_end
 # --- a concurrent run holds the lock ------------------------------------------
 case_start
 rm -f "$tmp/held.pid"
-nsenter -t "$NS" -m -n flock /run/portaudit.lock sh -c 'echo $$ >"$1.new" && mv "$1.new" "$1" && exec sleep 3' _ \
-	"$tmp/held.pid" &
+nsenter -t "$NS" -m -n flock /run/portaudit.lock \
+	sh -c 'echo $$ >"$1.new" && mv "$1.new" "$1" && exec sleep 3' _ "$tmp/held.pid" &
 holder=$!
 bg_pids="$bg_pids $holder"
 for ((i = 0; i < 300; i++)); do
@@ -307,7 +332,8 @@ rc_h=$?
 expected "$set_a" >"$tmp/want"
 [ -s "$tmp/held.pid" ] && [ "$waited" -ge 2000 ] && [ "$rc_h" = 0 ]
 ok $? "a --fix started while flock(1) holds /run/portaudit.lock waits for it (${waited} ms)"
-is_0_or_1 "$rc" && [ "$(jf "$tmp/j" .fix.written)" = true ] && in_ns cat "$frag" | cmp -s - "$tmp/want"
+is_0_or_1 "$rc" && [ "$(jf "$tmp/j" .fix.written)" = true ] &&
+	in_ns cat "$frag" | cmp -s - "$tmp/want"
 ok $? "... and then succeeds (exit $rc)"
 rm -f "$tmp/held.pid"
 case_end
@@ -365,11 +391,10 @@ is_0_or_1 "$rc_t" && is_0_or_1 "$rc_j" && [ "$(jf "$tmp/j" .fix.dry_run)" = true
 	[ "$(jf "$tmp/j" .fix.changed)" = true ] && [ "$(jf "$tmp/j" .fix.written)" = false ] &&
 	[ "$(jf "$tmp/j" .fix.applied)" = false ]
 ok $? "--dry-run: exit $rc_t/$rc_j, fix.dry_run, changed, not written, not applied"
-[ "$(in_ns ls -A /etc/sysctl.d)" = "" ] && ! in_ns test -e /run/portaudit.lock && [ "$(live)" = 40998 ]
+[ "$(in_ns ls -A /etc/sysctl.d)" = "" ] && ! in_ns test -e /run/portaudit.lock &&
+	[ "$(live)" = 40998 ]
 ok $? "--dry-run: no fragment, no lock file, live value unchanged"
-# The fragment's part of the diff printed after the plan line.
-sed -n '/^fix (dry run): nothing written; portaudit --fix would make these changes:$/,/^$/p' "$tmp/t" |
-	sed '1d;$d' | awk '/^--- / { n++ } n == 1' >"$tmp/diff"
+dry_run_diff "$tmp/t" >"$tmp/diff"
 jf "$tmp/j" .fix.diff | awk '/^--- / { n++ } n == 1' >"$tmp/diff.json"
 : >"$tmp/empty"
 patch -s -o "$tmp/patched" "$tmp/empty" <"$tmp/diff" >/dev/null 2>&1 &&
@@ -384,8 +409,7 @@ cmp -s "$tmp/patched" "$tmp/real" && cmp -s "$tmp/patched.json" "$tmp/real"
 ok $? "--dry-run: the patched empty file is the fragment --fix then writes"
 stamp=$(in_ns stat -c %y "$frag")
 pa --fix --dry-run -c "$tmp/b.yaml" >"$tmp/t" 2>&1
-sed -n '/^fix (dry run): nothing written; portaudit --fix would make these changes:$/,/^$/p' "$tmp/t" |
-	sed '1d;$d' | awk '/^--- / { n++ } n == 1' >"$tmp/diff"
+dry_run_diff "$tmp/t" >"$tmp/diff"
 live_d=$(live)
 in_ns cat "$frag" | cmp -s - "$tmp/real" && [ "$(in_ns stat -c %y "$frag")" = "$stamp" ] &&
 	pset eq "$live_d" "40100,40200,40998"

@@ -19,8 +19,10 @@ fixns_preflight() {
 		command -v "$tool" >/dev/null || skip_all "$tool is missing"
 	done
 	[ -x "$systemd_sysctl" ] || skip_all "$systemd_sysctl is missing"
-	[ -f /etc/sysctl.conf ] || skip_all "/etc/sysctl.conf does not exist, so it cannot be covered by a bind mount"
-	[ -d /etc/sysctl.d ] || skip_all "/etc/sysctl.d does not exist, so it cannot be covered by a mount"
+	[ -f /etc/sysctl.conf ] ||
+		skip_all "/etc/sysctl.conf does not exist, so it cannot be covered by a bind mount"
+	[ -d /etc/sysctl.d ] ||
+		skip_all "/etc/sysctl.d does not exist, so it cannot be covered by a mount"
 	unshare -m -n --propagation private true 2>/dev/null ||
 		skip_all "cannot create mount and network namespaces here"
 }

@@ -163,7 +163,7 @@ build_inventory() {
 		for ((s = 0; s <= R; s++)); do
 			echo "  svc$s:"
 			printf '    ports: ['
-			svc_ports= printed=0
+			svc_ports='' printed=0
 			rnd 4
 			n=$((1 + R))
 			for ((j = 0; j < n; j++)); do
@@ -171,8 +171,10 @@ build_inventory() {
 				kind=$R
 				for ((try = 0; try < 4; try++)); do
 					case $kind in
-					0 | 1 | 2) rnd $((live_hi - live_lo + 1)); p=$((live_lo + R)) ;;
-					3) rnd 9999; p=$((51000 + R)) ;; # default range, not the live one
+					0 | 1 | 2)
+						rnd $((live_hi - live_lo + 1)); p=$((live_lo + R)) ;;
+					# in the default range, not the live one
+					3) rnd 9999; p=$((51000 + R)) ;;
 					4) rnd 20000; p=$((1024 + R)) ;; # below both
 					5) rnd 4000; p=$((61000 + R)) ;; # above both
 					*) rnd $((live_hi - live_lo - 4)); p=$((live_lo + R)) ;;
@@ -187,7 +189,11 @@ build_inventory() {
 				[ "$try" = 4 ] && continue
 				for ((k = p; k <= q; k++)); do used[$k]=1; done
 				[ "$printed" -gt 0 ] && printf ', '
-				if [ "$p" = "$q" ]; then printf '%s' "$p"; else printf '"%s-%s"' "$p" "$q"; fi
+				if [ "$p" = "$q" ]; then
+					printf '%s' "$p"
+				else
+					printf '"%s-%s"' "$p" "$q"
+				fi
 				printed=$((printed + 1))
 				svc_ports+="${svc_ports:+,}$p-$q"
 			done
@@ -219,7 +225,11 @@ build_inventory() {
 # the tree, as "RESERVED|LO-HI".
 boot() {
 	unshare -n bash -c '
-		if [ "$1" = systemd ]; then "$2" >/dev/null 2>&1; else sysctl -q --system >/dev/null 2>&1; fi
+		if [ "$1" = systemd ]; then
+			"$2" >/dev/null 2>&1
+		else
+			sysctl -q --system >/dev/null 2>&1
+		fi
 		read -r lo hi <"$4"
 		printf "%s|%s-%s\n" "$(cat "$3")" "$lo" "$hi"' _ "$1" "$systemd_sysctl" \
 		"$reserved_proc" "$range_proc"
@@ -251,10 +261,10 @@ read_fix() {
 		f_ps=\([$f.overridden_by[] | select(.tool == "sysctl --system")] | length)"' "$1")"
 }
 
-# check CONDITION-STATUS MESSAGE: remember why a case failed.
+# check CONDITION-STATUS MESSAGE...: remember why a case failed.
 check() {
 	[ "$1" -eq 0 ] && return
-	why+="# $2"$'\n'
+	why+="# ${*:2}"$'\n'
 }
 
 mtime() {
@@ -301,7 +311,7 @@ for seed in $seeds; do
 	stamp1=$(mtime)
 	rm -f "$tmp/frag1"
 	[ -f "$frag" ] && cp "$frag" "$tmp/frag1"
-	temp_left=$(ls -A /etc/sysctl.d | grep -c '\.tmp$')
+	temp_left=$(find /etc/sysctl.d -maxdepth 1 -name '*.tmp' | wc -l)
 	nsenter -t "$NS" -n "$PORTAUDIT" --fix -f json -c "$tmp/inventory.yaml" \
 		>"$tmp/fix2.json" 2>"$tmp/fix2.err"
 	rc2=$?
@@ -327,7 +337,7 @@ for seed in $seeds; do
 	# 1. The run and its JSON.
 	if ! read_fix "$tmp/fix1.json" 2>/dev/null; then
 		check 1 "no fix object in the JSON (exit $rc1): $(head -c 300 "$tmp/fix1.err")"
-		f_failed= f_skipped=
+		f_failed='' f_skipped=''
 	fi
 	case $rc1 in
 	0 | 1) [ "$f_failed" = false ]; check $? "exit $rc1 but fix.failed is $f_failed" ;;
@@ -357,14 +367,16 @@ for seed in $seeds; do
 			check $? "no fragment, but D is '$want_d' and fix.reserved '$f_reserved'"
 		fi
 	fi
-	ok "$([ -z "$why" ]; echo $?)" "seed $seed: --fix exits $rc1, its JSON agrees, fix.desired is the inventory's"
+	ok "$([ -z "$why" ]; echo $?)" \
+		"seed $seed: --fix exits $rc1, its JSON agrees, fix.desired is the inventory's"
 	[ -n "$why" ] && { printf '%s' "$why"; show_tree; }
 	why=
 
 	# 2. The next boot under systemd-sysctl.
 	booted=${after_sd%|*}
 	if [ "$masked" = 1 ]; then
-		[ "$after_sd" = "$before_sd" ]; check $? "a disabled fix changed the boot: '$before_sd' -> '$after_sd'"
+		[ "$after_sd" = "$before_sd" ]
+		check $? "a disabled fix changed the boot: '$before_sd' -> '$after_sd'"
 		what="the mask is left alone, the boot is unchanged"
 	else
 		missing=$(pset subset "$want_d" "$booted")
@@ -378,7 +390,8 @@ for seed in $seeds; do
 		else
 			[ "$f_failed" = false ]
 			check $? "systemd-sysctl reserves all of D ($booted), but fix.failed is $f_failed"
-			[ -z "$f_sd" ]; check $? "fix.overridden_by names '$f_sd' for systemd-sysctl"
+			[ -z "$f_sd" ]
+			check $? "fix.overridden_by names '$f_sd' for systemd-sysctl"
 			lost=$(pset subset "$baseline" "$booted")
 			check $? "the boot lost $lost, which the tree reserved before ($baseline)"
 			if [ "$winner" = "$frag:5" ]; then
@@ -395,8 +408,10 @@ for seed in $seeds; do
 	why=
 
 	# 3. The live value.
-	pset eq "$live1" "$f_after"; check $? "the kernel holds '$live1', fix.live.after is '$f_after'"
-	pset eq "$f_before" "$live_before"; check $? "fix.live.before '$f_before', set '$live_before'"
+	pset eq "$live1" "$f_after"
+	check $? "the kernel holds '$live1', fix.live.after is '$f_after'"
+	pset eq "$f_before" "$live_before"
+	check $? "fix.live.before '$f_before', set '$live_before'"
 	if [ "$masked" = 1 ]; then
 		pset eq "$live1" "$live_before"; check $? "a disabled fix changed the live value"
 	else
@@ -413,10 +428,12 @@ for seed in $seeds; do
 	if read_fix "$tmp/fix2.json" 2>/dev/null; then
 		[ "$f_desired" = "$desired1" ] && [ "$f_reserved" = "$reserved1" ] &&
 			[ "$f_after" = "$after1" ]
-		check $? "desired '$desired1' -> '$f_desired', reserved '$reserved1' -> '$f_reserved', live.after '$after1' -> '$f_after'"
+		check $? "desired '$desired1' -> '$f_desired', reserved '$reserved1' ->" \
+			"'$f_reserved', live.after '$after1' -> '$f_after'"
 		[ "$f_changed" = false ] && [ "$f_fchanged" = false ] && [ "$f_written" = false ] &&
 			[ "$f_lchanged" = false ]
-		check $? "changed $f_changed, fragment_changed $f_fchanged, written $f_written, live.changed $f_lchanged"
+		check $? "changed $f_changed, fragment_changed $f_fchanged, written $f_written," \
+			"live.changed $f_lchanged"
 	else
 		check 1 "no fix object in the second run's JSON (exit $rc2)"
 	fi
@@ -426,7 +443,8 @@ for seed in $seeds; do
 		cmp -s "$tmp/frag1" "$frag"; check $? "the fragment's bytes changed"
 	fi
 	[ "$live2" = "$live1" ]; check $? "the live value went from '$live1' to '$live2'"
-	ok "$([ -z "$why" ]; echo $?)" "seed $seed: a second --fix changes nothing (changed: false, same bytes and mtime)"
+	ok "$([ -z "$why" ]; echo $?)" \
+		"seed $seed: a second --fix changes nothing (changed: false, same bytes and mtime)"
 	[ -n "$why" ] && { printf '%s' "$why"; show_tree; }
 	why=
 
@@ -449,6 +467,7 @@ for seed in $seeds; do
 	[ -n "$why" ] && { printf '%s' "$why"; show_tree; }
 	why=
 done
-echo "# $n_written fragments written, $n_failed fixes overridden at boot, $n_kept_wide won by a later file that keeps D,"
-echo "# $n_masked fragments masked with /dev/null, $n_lower trees with $(basename "$frag") in a lower directory"
+echo "# $n_written fragments written, $n_failed fixes overridden at boot," \
+	"$n_kept_wide won by a later file that keeps D, $n_masked fragments masked with /dev/null," \
+	"$n_lower trees with $(basename "$frag") in a lower directory"
 done_testing
