@@ -115,7 +115,10 @@ static struct outcome open_kernel(int root_fd, const char *path, int flags)
 
 	while (*path == '/')
 		path++;
-	fd = (int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+	/* EAGAIN: a rename anywhere on the host raced a ".." step; the answer is to ask again. */
+	do
+		fd = (int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
 	return outcome_of_fd(fd < 0 ? -errno : fd);
 }
 
