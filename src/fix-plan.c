@@ -246,7 +246,7 @@ int fix_plan_compute(const struct inventory *inv, const struct snapshot *snap,
 
 			portset_format(&o->dropped, list, sizeof(list));
 			diag_add(&p.warnings, o->source ? o->source : fragment_shown, o->line, 0,
-				 "procps \"sysctl --system\" applies this last and would leave %s unreserved; systemd-sysctl, which boots this host, keeps them: move the assignment into a sysctl.d file",
+				 "procps \"sysctl --system\" applies this last and would leave %s unreserved, though systemd-sysctl keeps them: move the assignment into a sysctl.d file",
 				 list);
 		}
 	}

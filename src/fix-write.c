@@ -87,21 +87,28 @@ static const char *refuse_current(const struct fix_current *c)
 	}
 }
 
+/* A fragment that is in the way (a symlink, not a regular file): a problem, and failed. */
+static int refuse(const struct fix_plan *p, struct fix_result *res)
+{
+	const char *why = refuse_current(p->current);
+	const char *verb = res->dry_run ? "would not be written" : "not written";
+
+	if (!why)
+		return 0;
+	res->failed = true;
+	res->write_error = p->current->kind == FIX_CURRENT_SYMLINK ? -ELOOP : -EEXIST;
+	res->write_step = "check the file";
+	if (p->current->target)
+		return diag_add(&res->problems, res->fragment_shown, 0, 0, "%s: %s (it points to %s)",
+				verb, why, p->current->target);
+	return diag_add(&res->problems, res->fragment_shown, 0, 0, "%s: %s", verb, why);
+}
+
 static int write_fragment(const struct root *r, const struct fix_plan *p,
 			  struct fix_result *res)
 {
-	const char *why = refuse_current(p->current);
 	int k;
 
-	if (why) {
-		res->failed = true;
-		res->write_error = p->current->kind == FIX_CURRENT_SYMLINK ? -ELOOP : -EEXIST;
-		res->write_step = "check the file";
-		if (p->current->target)
-			return diag_add(&res->problems, res->fragment_shown, 0, 0,
-					"not written: %s (it points to %s)", why, p->current->target);
-		return diag_add(&res->problems, res->fragment_shown, 0, 0, "not written: %s", why);
-	}
 	k = root_replace_file(r, FIX_FRAGMENT_DIR, FIX_FRAGMENT_NAME, FIX_TEMP_NAME, p->text,
 			      p->len, 0644, &res->write_step);
 	if (k == -ENOMEM)
@@ -173,41 +180,45 @@ static int apply_live(const struct root *r, const struct fix_plan *p, struct fix
 	return 0;
 }
 
-int fix_execute(const struct root *r, const struct fix_plan *p, bool no_apply,
-		struct fix_result *res)
+/* The file that would still win over the fragment at the next boot: a problem, and failed. */
+static int overridden(const struct fix_plan *p, struct fix_result *res)
 {
-	int k;
+	const struct fix_override *o = &p->overrides[SYSCTLD_SYSTEMD];
+	char list[128];
+
+	portset_format(&o->dropped, list, sizeof(list));
+	res->failed = true;
+	if (o->source)
+		return diag_add(&res->problems, o->source, o->line, 0,
+				"%s net.ipv4.ip_local_reserved_ports after %s, so systemd-sysctl leaves %s unreserved at the next boot: add them to it, or remove the assignment",
+				o->refused ? "assigns a value the kernel refuses to" : "assigns",
+				res->fragment_shown, list);
+	return diag_add(&res->problems, res->fragment_shown, 0, 0,
+			"systemd-sysctl would leave %s unreserved at the next boot", list);
+}
+
+int fix_execute(const struct root *r, const struct fix_plan *p, struct fix_result *res)
+{
+	int k = 0;
 
 	res->plan = p;
-	res->no_apply = no_apply;
 	if (p->skip != FIX_SKIP_NONE)
 		return 0;
 	if (p->text && p->fragment_changed) {
-		k = write_fragment(r, p, res);
+		k = refuse(p, res);
+		if (k == 0 && !res->failed && !res->dry_run)
+			k = write_fragment(r, p, res);
 		if (k == -ENOMEM)
 			return k;
 	}
-	if (p->overridden[SYSCTLD_SYSTEMD] && (res->written || !p->fragment_changed)) {
-		const struct fix_override *o = &p->overrides[SYSCTLD_SYSTEMD];
-		char list[128];
-
-		portset_format(&o->dropped, list, sizeof(list));
-		res->failed = true;
-		if (o->source)
-			k = diag_add(&res->problems, o->source, o->line, 0,
-				     "%s net.ipv4.ip_local_reserved_ports after %s, so systemd-sysctl leaves %s unreserved at the next boot: add them to it, or remove the assignment",
-				     o->refused ? "assigns a value the kernel refuses to" : "assigns",
-				     res->fragment_shown, list);
-		else
-			k = diag_add(&res->problems, res->fragment_shown, 0, 0,
-				     "systemd-sysctl would leave %s unreserved at the next boot", list);
+	/* Worth saying once the fragment is (or would be) in place. */
+	if (p->overridden[SYSCTLD_SYSTEMD] && !res->write_error) {
+		k = overridden(p, res);
 		if (k == -ENOMEM)
 			return k;
 	}
-	if (no_apply || res->offline) {
-		res->applied = false;
+	if (res->dry_run || res->no_apply || res->offline)
 		return 0;
-	}
 	if (!p->live_changed) {
 		res->applied = true;
 		res->live_read = p->live_after;

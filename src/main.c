@@ -191,21 +191,22 @@ static int fix(const struct options *opts, const struct root *root, const struct
 	r = fix_result_init(res, root, opts->dry_run, opts->no_apply);
 	if (r == 0)
 		r = fix_read_current(root, current);
-	if (r == 0 && current->error && current->kind == FIX_CURRENT_ABSENT)
-		r = diag_add(&snap->notes, res->fragment_shown, 0, 0,
-			     "cannot look at it: %s; planning as if it were missing",
-			     strerror(-current->error));
-	if (r >= 0)
+	/* A full notes list only counts the note: not an error. */
+	if (r == 0 && current->error && current->kind == FIX_CURRENT_ABSENT &&
+	    diag_add(&snap->notes, res->fragment_shown, 0, 0,
+		     "cannot look at it: %s; planning as if it were missing",
+		     strerror(-current->error)) == -ENOMEM)
+		r = -ENOMEM;
+	if (r == 0)
 		r = fix_plan_compute(inv, snap, current, res->fragment_shown, plan);
 	if (r == 0) {
 		res->plan = plan;
 		r = fix_plan_diff(plan, res->fragment_shown, res->live_shown, &res->diff);
 	}
-	if (r == 0 && !opts->dry_run) {
-		r = fix_execute(root, plan, opts->no_apply, res);
-		if (r == 0)
-			fix_update_snapshot(plan, res, snap);
-	}
+	if (r == 0)
+		r = fix_execute(root, plan, res);
+	if (r == 0 && !opts->dry_run)
+		fix_update_snapshot(plan, res, snap);
 	if (r < 0)
 		fprintf(stderr, "portaudit: out of memory\n");
 	return r;

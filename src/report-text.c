@@ -8,6 +8,7 @@
 
 #include "portaudit/fix.h"
 #include "portaudit/inventory.h"
+#include "portaudit/options.h"
 #include "portaudit/report.h"
 #include "portaudit/snapshot.h"
 #include "portaudit/sysctl.h"
@@ -540,25 +541,28 @@ static void put_summary(struct out *out, const struct report_input *in, const st
 	size_t count[_SEVERITY_MAX] = { 0 };
 	const char *fail_on = severity_to_string(out->o->fail_on);
 	struct report_input verdict = *in;
+	const char *fixed = "";
 	int exit_code;
 
 	verdict.findings = fs;
 	verdict.fail_on = out->o->fail_on;
 	exit_code = report_exit_status(&verdict);
+	if (exit_code == EXIT_FIX_FAILED)
+		fixed = in->fix->dry_run ? ", and --fix would fail" : ", and --fix failed";
 
 	for (size_t i = 0; i < fs->n; i++)
 		if ((unsigned)fs->v[i].severity < _SEVERITY_MAX)
 			count[fs->v[i].severity]++;
 	section(out);
 	if (fs->n == 0)
-		put(out, "no findings; failing on %s%s: exit %d", fail_on ? fail_on : "?",
-		    exit_code == 3 ? ", and --fix failed" : "", exit_code);
+		put(out, "no findings; failing on %s%s: exit %d", fail_on ? fail_on : "?", fixed,
+		    exit_code);
 	else
 		put(out, "%zu finding%s: %zu error%s, %zu warning%s, %zu info; failing on %s%s: exit %d",
 		    fs->n, fs->n == 1 ? "" : "s", count[SEVERITY_ERROR],
 		    count[SEVERITY_ERROR] == 1 ? "" : "s", count[SEVERITY_WARNING],
 		    count[SEVERITY_WARNING] == 1 ? "" : "s", count[SEVERITY_INFO],
-		    fail_on ? fail_on : "?", exit_code == 3 ? ", and --fix failed" : "", exit_code);
+		    fail_on ? fail_on : "?", fixed, exit_code);
 }
 
 /* Text that keeps its layout (a diff): control bytes but newlines and tabs shown as '?'. */
@@ -645,7 +649,7 @@ static void put_fix(struct out *out, const struct fix_result *res)
 		put(out, "fix: keeps %s, which %s:%u reserves", set_text(&p->kept[i].ports, a, sizeof(a)),
 		    p->kept[i].source, p->kept[i].line);
 	put_fix_problems(out, &p->warnings, "fix warning: ");
-	put_fix_problems(out, &res->problems, "fix failed: ");
+	put_fix_problems(out, &res->problems, res->dry_run ? "fix would fail: " : "fix failed: ");
 }
 
 int report_text(FILE *f, const struct report_input *in, const struct report_text_options *o)
@@ -664,7 +668,8 @@ int report_text(FILE *f, const struct report_input *in, const struct report_text
 		if (in->fix)
 			put_fix(&out, in->fix);
 	} else if (in->fix)
-		put_fix_problems(&out, &in->fix->problems, "fix failed: ");
+		put_fix_problems(&out, &in->fix->problems,
+				 in->fix->dry_run ? "fix would fail: " : "fix failed: ");
 	/* Grouped by severity whatever order the list is in; within a group, the list's. */
 	for (size_t s = 0; s < ARRAY_SIZE(order); s++) {
 		if (o->quiet && order[s] < o->fail_on)

@@ -649,9 +649,10 @@ static int open_write_dir(const struct root *r, const char *dir, int *ret_fd)
 	return root_open(r, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, ret_fd);
 }
 
-/* Write all of data to fd, resuming after short writes. */
-static int write_all(int fd, const char *data, size_t len)
+int root_write_fd(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 
@@ -720,7 +721,7 @@ int root_replace_file(const struct root *r, const char *dir, const char *name, c
 		goto fail_unlink;
 	}
 	step = "write the temporary file";
-	k = write_all(fd, data, len);
+	k = root_write_fd(fd, data, len);
 	if (k < 0)
 		goto fail_unlink;
 	step = "fsync the temporary file";

@@ -78,19 +78,8 @@ int sysctl_write(const struct root *r, const char *key, const char *value, size_
 	ret = root_open(r, path, O_WRONLY | O_NOCTTY, &fd);
 	if (ret < 0)
 		return ret;
-	while (len > 0) {
-		ssize_t n = write(fd, value, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		value += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	/* The kernel continues (ORs) from where it stopped on the same descriptor. */
+	return root_write_fd(fd, value, len);
 }
 
 static const char *skip_blanks(const char *s)

@@ -193,14 +193,16 @@ int fix_read_current(const struct root *r, struct fix_current *ret);
 void fix_current_done(struct fix_current *c);
 
 /*
- * Write the fragment if it changed (root_replace_file()), then, unless
- * no_apply or the root is an offline tree, write the live value and read it
- * back.  Each step's failure goes into ret->problems and sets ret->failed;
- * the live value is written even when the fragment could not be, since it
- * protects the host until the next boot.  Returns 0 or -ENOMEM.
+ * Carry the plan out: write the fragment if it changed (root_replace_file()),
+ * then, unless res->no_apply or the root is an offline tree, write the live
+ * value and read it back.  With res->dry_run nothing is written, and only what
+ * would fail is found.  Each failure goes into res->problems and sets
+ * res->failed: a fragment in the way, a failed step, a file that would still
+ * override the fragment at the next boot.  The live value is written even when
+ * the fragment could not be, since it protects the host until the next boot.
+ * Returns 0 or -ENOMEM.
  */
-int fix_execute(const struct root *r, const struct fix_plan *p, bool no_apply,
-		struct fix_result *ret);
+int fix_execute(const struct root *r, const struct fix_plan *p, struct fix_result *res);
 
 /*
  * After fix_execute(): make the snapshot describe the host as the fix left it

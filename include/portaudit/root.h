@@ -77,6 +77,12 @@ int root_readlink(const struct root *r, const char *path, char **ret);
 int root_replace_file(const struct root *r, const char *dir, const char *name, const char *temp,
 		      const void *data, size_t len, mode_t mode, const char **ret_step);
 
+/*
+ * Write all len bytes of buf to fd from its current position, calling write(2)
+ * again after a short count on the same descriptor.  Returns 0 or a negative errno.
+ */
+int root_write_fd(int fd, const void *buf, size_t len);
+
 /* The path as the operator sees it ("/srv/tree/etc/x"), for messages; NULL on ENOMEM. */
 char *root_display_path(const struct root *r, const char *path);
 

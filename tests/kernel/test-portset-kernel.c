@@ -25,6 +25,8 @@
 #include <cmocka.h>
 
 #include "portaudit/portset.h"
+#include "portaudit/root.h"
+#include "portaudit/sysctl.h"
 
 #define RESERVED "/proc/sys/net/ipv4/ip_local_reserved_ports"
 #define SENTINEL "7\n"
@@ -411,6 +413,55 @@ static void test_canonical_sets(void **state)
 	assert_int_equal(accepted, cases); /* canonical output must always be accepted */
 }
 
+/*
+ * sysctl_write(), the writer --fix uses, against the kernel: lists far longer
+ * than the 4095 bytes one write() takes arrive whole, and the same list sent
+ * in one write() does not, so the comparison can tell a writer that loops
+ * from one that does not.
+ */
+static void test_sysctl_write_long(void **state)
+{
+	_cleanup_(root_freep) struct root *r = NULL;
+	size_t shortest = SIZE_MAX, longest = 0;
+
+	assert_int_equal(root_new("/", &r), 0);
+	rng_state = seed ^ 0x771;
+	for (unsigned i = 0; i < 8; i++) {
+		_cleanup_free_ char *list = NULL, *back = NULL;
+		struct portset want, got;
+		size_t len, blen;
+		ssize_t n;
+
+		portset_clear(&want);
+		for (unsigned p = pick(5); p + 1 < 65536; p += (i % 2 ? 3 : 2 + pick(4)))
+			portset_add_range(&want, (uint16_t)p, (uint16_t)(p + (i % 2)));
+		len = portset_format(&want, NULL, 0);
+		list = malloc(len + 2);
+		assert_non_null(list);
+		portset_format(&want, list, len + 1);
+		list[len++] = '\n';
+		assert_true(len > 4 * 4096);
+		shortest = len < shortest ? len : shortest;
+		longest = len > longest ? len : longest;
+
+		assert_int_equal(sysctl_write(r, SYSCTL_RESERVED_PORTS, list, len), 0);
+		assert_int_equal(sysctl_read(r, SYSCTL_RESERVED_PORTS, &back, &blen), 0);
+		assert_int_equal(portset_parse(back, blen, &got, NULL), 0);
+		assert_true(portset_equal(&got, &want));
+
+		/* One write() of the same bytes: the kernel takes only its first window. */
+		n = pwrite(fd, list, len, 0);
+		assert_true(n > 0 && (size_t)n < len);
+		free(back);
+		back = NULL;
+		assert_int_equal(sysctl_read(r, SYSCTL_RESERVED_PORTS, &back, &blen), 0);
+		assert_int_equal(portset_parse(back, blen, &got, NULL), 0);
+		assert_true(portset_count(&got) < portset_count(&want));
+	}
+	print_message("sysctl_write: 8 lists of %zu-%zu bytes set whole; one write() of each fell short\n",
+		      shortest, longest);
+}
+
 /* Leave the host's network namespace; 0, or -errno when that is impossible here. */
 static int enter_private_netns(void)
 {
@@ -452,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_reference_rows),
 		cmocka_unit_test(test_random_inputs),
 		cmocka_unit_test(test_canonical_sets),
+		cmocka_unit_test(test_sysctl_write_long),
 	};
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	close(fd);
