@@ -18,11 +18,23 @@
 #   REPRO_ATTEMPTS  how many connection attempts it took
 #   REPRO_MS        how long it took, in milliseconds
 #   REPRO_DETAIL    one line on what happened, for the TAP log
+#   REPRO_TCP0      the namespace's TCP counters when the counted attempts began
+#                   (e2e_tcp_counters), so that the kernel's own count can be
+#                   compared with the loop's once it has stopped
 # and some of them REPRO_RESTART (what a restarted server said) or REPRO_ECHO.
+#
+# With E2E_BUDGET set to a number, the loops that take the port by chance
+# (repro_selfconnect_socat, repro_tcploop, repro_portheld_bench,
+# repro_selfconnect_telnet) also stop, and return 1, once they have made that
+# many connection attempts without the failure (REPRO_ATTEMPTS then counts the
+# attempts that ended); E2E_TIMEOUT stays their time limit.  A fix test sets
+# it (e2e_budgeted) to show that the same loop can no longer take the port; it
+# is never taken from the environment, so the seed tests always run unbounded.
 
 E2E_PIDS=
 E2E_TMP=
 E2E_TIMEOUT=${E2E_TIMEOUT:-20}
+E2E_BUDGET=
 e2e_bin=$abs_top_builddir/tests/e2e
 
 # e2e_require: skip unless root with unshare, nsenter and ip that can make a netns.
@@ -240,6 +252,16 @@ e2e_said() {
 	e2e_has "$1" "$2" || e2e_gone "$3"
 }
 
+# e2e_tcp_counters NS: "ACTIVEOPENS ATTEMPTFAILS", the kernel's counts of TCP
+# connection attempts in NS (SYNs sent by connect()) and of those that failed
+# (refused: a RST in SYN-SENT), from NS's /proc/net/snmp.
+e2e_tcp_counters() {
+	e2e_in "$1" awk '$1 == "Tcp:" {
+		if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
+		print $col["ActiveOpens"], $col["AttemptFails"]
+	}' /proc/net/snmp
+}
+
 # repro_begin NS: reset the results; 1 when NS is not a namespace of this test.
 repro_begin() {
 	REPRO_PID=
@@ -250,8 +272,44 @@ repro_begin() {
 	REPRO_DETAIL=
 	REPRO_RESTART=
 	REPRO_ECHO=
+	REPRO_TCP0=
+	repro_seen=
 	repro_t0=$(e2e_ms)
 	e2e_ns_ok "$1" || { REPRO_DETAIL="not a namespace of this test: '$1'"; return 1; }
+	REPRO_TCP0=$(e2e_tcp_counters "$1")
+}
+
+# repro_ended FILE BEFORE: into REPRO_ENDED, how many attempts a shell loop that
+# writes its attempt number to FILE before each one has ended since it wrote
+# BEFORE (the one under way, if any, is not counted).  FILE caught in the middle
+# of being rewritten gives the count seen last.
+repro_ended() {
+	local n
+	n=$(cat "$1" 2>/dev/null)
+	case $n in
+	'' | *[!0-9]*) n=${repro_seen:-$(($2 + 1))} ;;
+	esac
+	repro_seen=$n
+	REPRO_ENDED=$((n > $2 ? n - $2 - 1 : 0))
+}
+
+# repro_spent N: E2E_BUDGET is set and N attempts have used it up.
+repro_spent() {
+	[ -n "$E2E_BUDGET" ] && [ "$1" -ge "$E2E_BUDGET" ]
+}
+
+# repro_dir NAME: a new scratch directory for a reproduction, $E2E_TMP/NAME (or
+# NAME.2, ... when a test runs it again), into REPRO_DIR.  Never reuse an output
+# file: a process started in the background truncates it only once it runs, and
+# a wait on what the file says could see the last run's words.
+repro_dir() {
+	local n=1
+	REPRO_DIR=$E2E_TMP/$1
+	while [ -e "$REPRO_DIR" ]; do
+		n=$((n + 1))
+		REPRO_DIR=$E2E_TMP/$1.$n
+	done
+	mkdir -p "$REPRO_DIR"
 }
 
 repro_spawn() {
@@ -259,14 +317,19 @@ repro_spawn() {
 	REPRO_PIDS="$REPRO_PIDS $E2E_LAST"
 }
 
-# repro_fail TEXT: stop what the reproduction started and say why it did not happen.
-repro_fail() {
+# repro_stop: stop what the reproduction started.
+repro_stop() {
 	local p
-	REPRO_MS=$(($(e2e_ms) - repro_t0))
-	REPRO_DETAIL="$1 (after $REPRO_ATTEMPTS attempts, $REPRO_MS ms)"
 	for p in $REPRO_PIDS; do
 		e2e_kill "$p"
 	done
+}
+
+# repro_fail TEXT: stop what the reproduction started and say why it did not happen.
+repro_fail() {
+	REPRO_MS=$(($(e2e_ms) - repro_t0))
+	REPRO_DETAIL="$1 (after $REPRO_ATTEMPTS attempts, $REPRO_MS ms)"
+	repro_stop
 	return 1
 }
 
@@ -279,6 +342,42 @@ e2e_served() {
 	[ "$(e2e_count "$1" 'Served request')" -ge "$2" ]
 }
 
+# repro_number FILE: FILE holds a number (not caught while being rewritten): REPRO_N.
+repro_number() {
+	REPRO_N=$(cat "$1" 2>/dev/null)
+	case $REPRO_N in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+}
+
+# e2e_webserver NS PORT OUT: seed 000's "web server" in NS, a loop of socat
+# listeners on PORT (SO_REUSEADDR), each answering one request with "hello";
+# "Served request" to OUT after each.  Its pid (and process group) in E2E_LAST.
+e2e_webserver() {
+	e2e_spawn "$1" /dev/null "$3" sh -c '
+		answer="HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+		answer="${answer}Content-Length: 6\r\n\r\nhello"
+		while printf "$answer" | socat -t 0.1 TCP-L:$1,reuseaddr STDIN; do
+			echo "Served request"
+		done' sh "$2"
+}
+
+# repro_socat_settled NS PORT FILE BEFORE: a health check is connected to itself;
+# or E2E_BUDGET is set and that many health checks have ended since the server's
+# TIME_WAIT sockets on PORT were seen gone (REPRO_CLEAR_AT: how many had ended
+# by then).  While one of those lives, connect() does not pick PORT, reserved
+# or not, so only the attempts after it count.
+repro_socat_settled() {
+	e2e_find_socket "$1" "127.0.0.1:$2" "127.0.0.1:$2" && return 0
+	[ -n "$E2E_BUDGET" ] || return 1
+	repro_ended "$3" "$4"
+	if [ -z "$REPRO_CLEAR_AT" ] &&
+		[ -z "$(e2e_in "$1" ss -tanH state time-wait "( sport = :$2 )")" ]; then
+		REPRO_CLEAR_AT=$REPRO_ENDED
+	fi
+	[ -n "$REPRO_CLEAR_AT" ] && repro_spent $((REPRO_ENDED - REPRO_CLEAR_AT))
+}
+
 # repro_selfconnect_socat NS PORT (seed 000): a socat "web server" loop on PORT
 # (terminal 1) and a socat health-check loop against 127.0.0.1:PORT (terminal 2:
 # a real pseudo-terminal from script(1), whose input never ends, because socat's
@@ -287,17 +386,16 @@ e2e_served() {
 # one socat is connected to itself; then the server command is run again and
 # must fail.  Sets REPRO_RESTART to what it printed, REPRO_SERVED (answers before
 # the stop) and REPRO_TIMEWAIT (server sockets in TIME_WAIT on PORT at the stop).
+# With E2E_BUDGET, REPRO_CLEAR_AT (see repro_socat_settled) too: the budget
+# counts the health checks after it.
 repro_selfconnect_socat() {
 	local ns=$1 port=$2 dir server client before
 	repro_begin "$ns" || return 1
-	dir=$E2E_TMP/socat-$port
-	mkdir -p "$dir" && mkfifo "$dir/tty" || return 1
-	repro_spawn "$ns" /dev/null "$dir/server.out" sh -c '
-		answer="HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
-		answer="${answer}Content-Length: 6\r\n\r\nhello"
-		while printf "$answer" | socat -t 0.1 TCP-L:$1,reuseaddr STDIN; do
-			echo "Served request"
-		done' sh "$port"
+	repro_dir socat-$port || { REPRO_DETAIL="cannot make a scratch directory"; return 1; }
+	dir=$REPRO_DIR
+	mkfifo "$dir/tty" || { REPRO_DETAIL="cannot make a FIFO in $dir"; return 1; }
+	e2e_webserver "$ns" "$port" "$dir/server.out"
+	REPRO_PIDS="$REPRO_PIDS $E2E_LAST"
 	server=$E2E_LAST
 	if ! e2e_wait 5 e2e_listening "$ns" "$port"; then
 		repro_fail "the web server never listened"
@@ -327,10 +425,16 @@ repro_selfconnect_socat() {
 	# once a health check reuses that connection's client port, its SYN hits
 	# the TIME_WAIT socket, which the kernel drops (no listener: RST).
 	REPRO_TIMEWAIT=$(e2e_in "$ns" ss -tanH state time-wait "( sport = :$port )" | wc -l)
-	before=$(cat "$dir/attempts")
+	e2e_wait 2 repro_number "$dir/attempts"
+	before=$REPRO_N
+	REPRO_TCP0=$(e2e_tcp_counters "$ns")
+	REPRO_CLEAR_AT=
 	repro_t0=$(e2e_ms)
-	if ! e2e_wait "$E2E_TIMEOUT" e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port"; then
-		REPRO_ATTEMPTS=$(($(cat "$dir/attempts") - before))
+	e2e_wait "$E2E_TIMEOUT" repro_socat_settled "$ns" "$port" "$dir/attempts" "$before"
+	if ! e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port"; then
+		repro_stop
+		repro_ended "$dir/attempts" "$before"
+		REPRO_ATTEMPTS=$REPRO_ENDED
 		repro_fail "no health check connected to itself ($REPRO_TIMEWAIT server sockets\
  were in TIME_WAIT on the port when the server stopped)"
 		return 1
@@ -350,19 +454,32 @@ repro_selfconnect_socat() {
 }
 
 # repro_tcploop NS PORT (seed 001): tcploop, one socket with SO_REUSEADDR whose
-# connect() to 127.0.0.1:PORT is retried until it succeeds.
+# connect() to 127.0.0.1:PORT is retried until it succeeds.  tcploop counts its
+# tries but only stops on a time limit, so with E2E_BUDGET it runs for 1 s at a
+# time, a fresh tcploop each round, until the tries add up to the budget.
 repro_tcploop() {
-	local ns=$1 port=$2 out
+	local ns=$1 port=$2 dir out limit=$E2E_TIMEOUT round=1 end tries
 	repro_begin "$ns" || return 1
-	out=$E2E_TMP/tcploop-$port.out
-	repro_spawn "$ns" /dev/null "$out" "$e2e_bin/tcploop" -t "$E2E_TIMEOUT" "$port"
-	REPRO_PID=$E2E_LAST
-	e2e_wait $((E2E_TIMEOUT + 5)) e2e_said "$out" '^(not )?connected after' "$REPRO_PID"
-	REPRO_ATTEMPTS=$(sed -n 's/^.*connected after \([0-9]*\) tries.*/\1/p' "$out")
-	if ! e2e_has "$out" '^connected after .*\(itself\)$'; then
-		repro_fail "tcploop: $(cat "$out" "$out.err" | tail -n 1)"
-		return 1
-	fi
+	repro_dir tcploop-$port || { REPRO_DETAIL="cannot make a scratch directory"; return 1; }
+	dir=$REPRO_DIR
+	[ -z "$E2E_BUDGET" ] || limit=1
+	end=$(($(e2e_ms) + E2E_TIMEOUT * 1000))
+	while :; do
+		out=$dir/tcploop-$round.out
+		repro_spawn "$ns" /dev/null "$out" "$e2e_bin/tcploop" -t "$limit" "$port"
+		REPRO_PID=$E2E_LAST
+		e2e_wait $((limit + 5)) e2e_said "$out" '^(not )?connected after' "$REPRO_PID"
+		tries=$(sed -n 's/^.*connected after \([0-9]*\) tries.*/\1/p' "$out")
+		REPRO_ATTEMPTS=$((REPRO_ATTEMPTS + ${tries:-0}))
+		e2e_has "$out" '^connected after .*\(itself\)$' && break
+		if [ -z "$tries" ] || [ -z "$E2E_BUDGET" ] || repro_spent "$REPRO_ATTEMPTS" ||
+			[ "$(e2e_ms)" -ge "$end" ]; then
+			repro_fail "tcploop: $(cat "$out" "$out.err" | tail -n 1)"
+			return 1
+		fi
+		e2e_kill "$REPRO_PID"
+		round=$((round + 1))
+	done
 	if ! e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port" ||
 		! e2e_holder "$E2E_INODE" "$REPRO_PID" || [ "$E2E_HOLDER" != "$REPRO_PID" ]; then
 		repro_fail "tcploop says it is connected to itself, the kernel shows no such socket"
@@ -378,7 +495,8 @@ repro_tcploop() {
 repro_selfbind() {
 	local ns=$1 addr=$2 port=$3 out
 	repro_begin "$ns" || return 1
-	out=$E2E_TMP/selfbind-$port.out
+	repro_dir selfbind-$port || { REPRO_DETAIL="cannot make a scratch directory"; return 1; }
+	out=$REPRO_DIR/out
 	repro_spawn "$ns" /dev/null "$out" "$e2e_bin/selfbind" "$port" "$addr" "$port"
 	REPRO_PID=$E2E_LAST
 	REPRO_ATTEMPTS=1
@@ -400,13 +518,16 @@ repro_selfbind() {
 # (comm "sysbench") keeps making short connections to 127.0.0.1:OTHERPORT.  The
 # database goes down (SIGKILL, a crash); the benchmark goes on until one of its
 # connections has source port DBPORT and keeps it; then the database is started
-# again and must fail.  Sets REPRO_RESTART, REPRO_DB (the database's pid) and
-# REPRO_EARLY (the benchmark's connections while the database was up).
+# again and must fail.  Sets REPRO_RESTART, REPRO_DB (the database's pid),
+# REPRO_EARLY (the benchmark's connections while the database was up) and
+# REPRO_LOG (benchloop's output: a line "query N from local port P" for every
+# connection it made).  With E2E_BUDGET, REPRO_ATTEMPTS counts the connections
+# made after the crash (not the one under way then).
 repro_portheld_bench() {
 	local ns=$1 db=$2 other=$3 dir bench
 	repro_begin "$ns" || return 1
-	dir=$E2E_TMP/bench-$db
-	mkdir -p "$dir" || return 1
+	repro_dir bench-$db || { REPRO_DETAIL="cannot make a scratch directory"; return 1; }
+	dir=$REPRO_DIR
 	repro_spawn "$ns" /dev/null "$dir/db.out" socat "TCP-LISTEN:$db,reuseaddr,fork" EXEC:cat
 	REPRO_DB=$E2E_LAST
 	repro_spawn "$ns" /dev/null "$dir/other.out" \
@@ -424,11 +545,21 @@ repro_portheld_bench() {
 		return 1
 	fi
 	REPRO_EARLY=$(e2e_count "$dir/bench.out" '^query ')
+	REPRO_LOG=$dir/bench.out
 	e2e_kill "$REPRO_DB"
-	e2e_wait $((E2E_TIMEOUT + 5)) e2e_said "$dir/bench.out" '^(not )?held after' "$bench"
+	REPRO_TCP0=$(e2e_tcp_counters "$ns")
+	repro_crash=$(($(e2e_count "$dir/bench.out" '^query ') + 1))
+	e2e_wait $((E2E_TIMEOUT + 5)) repro_bench_settled "$dir/bench.out" "$bench"
 	REPRO_ATTEMPTS=$(sed -n 's/^.*held after \([0-9]*\) connections.*/\1/p' "$dir/bench.out")
 	if ! e2e_has "$dir/bench.out" '^held after'; then
-		repro_fail "benchloop: $(cat "$dir/bench.out" "$dir/bench.out.err" | tail -n 1)"
+		repro_stop
+		if [ -n "$E2E_BUDGET" ]; then
+			repro_bench_after "$dir/bench.out"
+			repro_fail "no connection of the benchmark had source port $db"
+		else
+			repro_fail "benchloop: $(cat "$dir/bench.out" "$dir/bench.out.err" |
+				tail -n 1)"
+		fi
 		return 1
 	fi
 	REPRO_PID=$bench
@@ -444,14 +575,31 @@ repro_portheld_bench() {
 	return 0
 }
 
+# repro_bench_after FILE: into REPRO_ATTEMPTS, the connections benchloop made
+# after the database crashed.
+repro_bench_after() {
+	REPRO_ATTEMPTS=$(($(e2e_count "$1" '^query ') - repro_crash))
+	[ "$REPRO_ATTEMPTS" -ge 0 ] || REPRO_ATTEMPTS=0
+}
+
+# repro_bench_settled FILE PID: benchloop PID has said whether it holds the port,
+# or has exited, or has used up E2E_BUDGET since the database crashed.
+repro_bench_settled() {
+	e2e_said "$1" '^(not )?held after' "$2" && return 0
+	[ -n "$E2E_BUDGET" ] || return 1
+	repro_bench_after "$1"
+	repro_spent "$REPRO_ATTEMPTS"
+}
+
 # repro_selfconnect_nc NS ADDR PORT (seed 003's demonstration): "nc ADDR PORT -p
 # PORT" from netcat-openbsd, ADDR an address of NS: connected to itself at once;
 # a line written to it comes back.  Sets REPRO_ECHO.
 repro_selfconnect_nc() {
 	local ns=$1 addr=$2 port=$3 dir
 	repro_begin "$ns" || return 1
-	dir=$E2E_TMP/nc-$port
-	mkdir -p "$dir" && mkfifo "$dir/in" || return 1
+	repro_dir nc-$port || { REPRO_DETAIL="cannot make a scratch directory"; return 1; }
+	dir=$REPRO_DIR
+	mkfifo "$dir/in" || { REPRO_DETAIL="cannot make a FIFO in $dir"; return 1; }
 	repro_spawn "$ns" "$dir/in" "$dir/out" nc "$addr" "$port" -p "$port"
 	REPRO_PID=$E2E_LAST
 	REPRO_ATTEMPTS=1
@@ -470,6 +618,15 @@ repro_selfconnect_nc() {
 	repro_done "nc connected to itself"
 }
 
+# repro_telnet_settled NS PORT FILE: a telnet is connected to itself on PORT, or
+# E2E_BUDGET attempts of the loop that counts them in FILE have ended.
+repro_telnet_settled() {
+	e2e_find_socket "$1" "127.0.0.1:$2" "127.0.0.1:$2" && return 0
+	[ -n "$E2E_BUDGET" ] || return 1
+	repro_ended "$3" 0
+	repro_spent "$REPRO_ENDED"
+}
+
 # repro_selfconnect_telnet NS PORT (seed 004): "while true; do telnet 127.0.0.1
 # PORT; done" with nothing listening, a new socket per attempt, until one telnet
 # is connected to itself; then a line typed into it comes back.  Sets REPRO_ECHO
@@ -478,8 +635,9 @@ repro_selfconnect_nc() {
 repro_selfconnect_telnet() {
 	local ns=$1 port=$2 dir loop
 	repro_begin "$ns" || return 1
-	dir=$E2E_TMP/telnet-$port
-	mkdir -p "$dir" && mkfifo "$dir/in" || return 1
+	repro_dir telnet-$port || { REPRO_DETAIL="cannot make a scratch directory"; return 1; }
+	dir=$REPRO_DIR
+	mkfifo "$dir/in" || { REPRO_DETAIL="cannot make a FIFO in $dir"; return 1; }
 	repro_spawn "$ns" "$dir/in" "$dir/out" sh -c '
 		n=0
 		while true; do
@@ -487,8 +645,11 @@ repro_selfconnect_telnet() {
 			telnet 127.0.0.1 "$1"
 		done' sh "$port" "$dir/attempts"
 	loop=$E2E_LAST
-	if ! e2e_wait "$E2E_TIMEOUT" e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port"; then
-		REPRO_ATTEMPTS=$(cat "$dir/attempts" 2>/dev/null || echo 0)
+	e2e_wait "$E2E_TIMEOUT" repro_telnet_settled "$ns" "$port" "$dir/attempts"
+	if ! e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port"; then
+		repro_stop
+		repro_ended "$dir/attempts" 0
+		REPRO_ATTEMPTS=$REPRO_ENDED
 		repro_fail "no telnet connected to itself"
 		return 1
 	fi
@@ -603,4 +764,203 @@ e2e_audit_self_connect() {
 	is "$AUDIT_RC" 1 "portaudit (text) exits 1"
 	e2e_has_word "$(cat "$AUDIT_OUT")" "$port" "the text report names port $port"
 	e2e_has_word "$(cat "$AUDIT_OUT")" "$pid" "the text report names $who's pid $pid"
+}
+
+# ---- after portaudit --fix: the fix-*.sh tests ---------------------------------------
+#
+# Each reproduces its seed in a namespace of its own, releases the port, runs
+# portaudit --fix there (e2e_fixns: its own mount namespace, so that the fragment
+# and the lock go to tmpfs, never to the host's /etc or /run), runs the same loop
+# again with an attempt budget (e2e_budgeted), starts the service and audits.
+
+# The connection attempts a loop must make after --fix without taking the port.
+E2E_FIX_BUDGET=${E2E_FIX_BUDGET:-2000}
+[ "$E2E_FIX_BUDGET" -ge 2000 ] 2>/dev/null || E2E_FIX_BUDGET=2000
+# ... and the time they may take at most (the budget ends them well before).
+E2E_FIX_TIMEOUT=${E2E_FIX_TIMEOUT:-60}
+E2E_FRAGMENT=/etc/sysctl.d/99-zz-portaudit.conf
+E2E_LOCK=/run/portaudit.lock
+
+# e2e_budgeted COMMAND...: COMMAND (a repro_* function) with E2E_BUDGET set to
+# E2E_FIX_BUDGET and E2E_TIMEOUT to E2E_FIX_TIMEOUT; its status.  E2E_BUDGET_MS:
+# how long it took.
+e2e_budgeted() {
+	local timeout=$E2E_TIMEOUT t0 rc
+	E2E_BUDGET=$E2E_FIX_BUDGET
+	E2E_TIMEOUT=$E2E_FIX_TIMEOUT
+	t0=$(e2e_ms)
+	"$@"
+	rc=$?
+	E2E_BUDGET_MS=$(($(e2e_ms) - t0))
+	E2E_BUDGET=
+	E2E_TIMEOUT=$timeout
+	return $rc
+}
+
+# e2e_tcp_since NS "OPENS FAILS": E2E_OPENS and E2E_FAILS, how many TCP connection
+# attempts the kernel counted in NS since e2e_tcp_counters said "OPENS FAILS", and
+# how many of them failed.
+e2e_tcp_since() {
+	local now
+	now=$(e2e_tcp_counters "$1")
+	E2E_OPENS=$((${now% *} - ${2% *}))
+	E2E_FAILS=$((${now#* } - ${2#* }))
+}
+
+# e2e_sockets NS FILTER: the TCP sockets of NS that match the ss FILTER, in any
+# state, one per line (ss -tanH).
+e2e_sockets() {
+	e2e_in "$1" ss -tanH "$2"
+}
+
+# e2e_release NS PORT: end a reproduction that holds PORT in NS.  Its processes
+# are stopped first (a loop must not start another attempt), then every TCP
+# socket of NS with local port PORT that is not a listener is destroyed (ss -K,
+# SOCK_DESTROY: an aborted connection leaves nothing behind, where killing its
+# owner would leave it in TIME_WAIT for 60 s), then the processes are killed.
+# 0 when no socket with local port PORT is left.
+e2e_release() {
+	local p
+	for p in $REPRO_PIDS; do
+		kill -s STOP -- "-$p" 2>/dev/null
+		kill -s STOP "$p" $(e2e_descendants "$p") 2>/dev/null
+	done
+	e2e_in "$1" ss -K -tn state connected "( sport = :$2 )" >/dev/null 2>&1
+	repro_stop
+	[ -z "$(e2e_sockets "$1" "( sport = :$2 )")" ]
+}
+
+# e2e_state FILE...: a line per FILE that changes when it is created, removed or
+# written.
+e2e_state() {
+	local f
+	for f in "$@"; do
+		if [ -e "$f" ] || [ -L "$f" ]; then
+			echo "$f $(stat -c '%i %s %Y' "$f") $(cksum <"$f" 2>/dev/null)"
+		else
+			echo "$f absent"
+		fi
+	done
+}
+
+e2e_fixns_ready() {
+	[ "$(e2e_comm "$1")" = sleep ] &&
+		[ "$(readlink /proc/"$1"/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]
+}
+
+# e2e_fixns NS: a mount namespace of the test's own for running portaudit --fix in
+# NS: tmpfs over /etc/sysctl.d and /run (where --fix writes its fragment and takes
+# its lock), held by a sleeping process that is in NS too.  Sets E2E_MNT (its
+# path, for nsenter --mount=) and remembers what e2e_host_kept checks.  Without
+# the mounts --fix must not run: bail out.
+e2e_fixns() {
+	local p
+	e2e_ns_ok "$1" || { echo "Bail out! not a namespace of this test: '$1'"; exit 1; }
+	e2e_host_reserved=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+	e2e_host_files=$(e2e_state "$E2E_FRAGMENT" "$E2E_LOCK")
+	nsenter --net="$1" unshare --mount --propagation private sh -c '
+		mount -t tmpfs -o mode=0755 portaudit-e2e /etc/sysctl.d &&
+			mount -t tmpfs -o mode=0755 portaudit-e2e /run &&
+			exec setsid sleep 3600' </dev/null >/dev/null 2>"$E2E_TMP/fixns.err" &
+	p=$!
+	E2E_PIDS="$E2E_PIDS $p"
+	if ! e2e_wait 5 e2e_fixns_ready "$p"; then
+		echo "Bail out! no private mount namespace: $(cat "$E2E_TMP/fixns.err")"
+		exit 1
+	fi
+	E2E_MNT=/proc/$p/ns/mnt
+	E2E_FIX_NS=$1
+	if [ "$(e2e_fix_in stat -f -c %T /etc/sysctl.d /run | tr '\n' ' ')" != \
+		"tmpfs tmpfs " ]; then
+		echo "Bail out! /etc/sysctl.d and /run are not tmpfs in the mount namespace"
+		exit 1
+	fi
+}
+
+# e2e_fix_in COMMAND...: run COMMAND in the namespace and mount namespace of e2e_fixns.
+e2e_fix_in() {
+	if ! e2e_ns_ok "$E2E_FIX_NS" || [ -z "$E2E_MNT" ]; then
+		echo "# no namespace for --fix (e2e_fixns)" >&2
+		return 1
+	fi
+	nsenter --net="$E2E_FIX_NS" --mount="$E2E_MNT" "$@"
+}
+
+# e2e_audit_fixns NAME INVENTORY [ARG...]: e2e_audit in the namespaces of
+# e2e_fixns, where the fragment --fix wrote is in /etc/sysctl.d.
+e2e_audit_fixns() {
+	local name=$1 inv=$2
+	shift 2
+	AUDIT_OUT=$E2E_TMP/$name.out
+	e2e_fix_in "$PORTAUDIT" -c "$inv" "$@" >"$AUDIT_OUT" 2>"$E2E_TMP/$name.err"
+	AUDIT_RC=$?
+	if [ "$AUDIT_RC" -gt 1 ]; then
+		sed 's/^/# stderr: /' "$E2E_TMP/$name.err"
+	fi
+}
+
+# e2e_list_has LIST PORT: PORT is in LIST, in the kernel's list syntax (a,b-c).
+e2e_list_has() {
+	printf '%s\n' "$1" | tr ',' '\n' | awk -F- -v p="$2" '
+		NF == 1 && $1 + 0 == p + 0 { f = 1 }
+		NF == 2 && $1 + 0 <= p + 0 && p + 0 <= $2 + 0 { f = 1 }
+		END { exit !f }'
+}
+
+# e2e_check_fix INVENTORY PORT: run portaudit --fix -f json in the namespaces of
+# e2e_fixns and check that it reserved PORT, in the fragment and live
+# (E2E_FIX_CHECKS assertions).
+E2E_FIX_CHECKS=7
+e2e_check_fix() {
+	local inv=$1 port=$2
+	e2e_audit_fixns fix "$inv" --fix --format json
+	is "$AUDIT_RC/$(e2e_jq '.fix.failed')" "$(e2e_jq '.summary.exit')/false" \
+		"portaudit --fix -f json: the fix did not fail, exit $AUDIT_RC is summary.exit"
+	is "$(e2e_jq '"\(.fix.applied) \(.fix.live.changed)"')" "true true" \
+		"fix.applied: it wrote the namespace's live value and read it back"
+	e2e_list_has "$(e2e_jq '.fix.desired')" "$port"
+	ok $? "fix.desired '$(e2e_jq '.fix.desired')' holds $port"
+	e2e_list_has "$(e2e_jq '.fix.live.after')" "$port"
+	ok $? "fix.live.after '$(e2e_jq '.fix.live.after')' holds $port"
+	E2E_RESERVED=$(e2e_in "$E2E_FIX_NS" cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+	e2e_list_has "$E2E_RESERVED" "$port"
+	ok $? "the namespace's ip_local_reserved_ports '$E2E_RESERVED' holds $port"
+	is "$(e2e_jq '"\(.fix.written) \(.fix.fragment)"')" "true $E2E_FRAGMENT" \
+		"fix.written: the fragment $E2E_FRAGMENT"
+	e2e_list_has "$(e2e_fix_in sed -n 's/^net\.ipv4\.ip_local_reserved_ports = //p' \
+		"$E2E_FRAGMENT")" "$port"
+	ok $? "the fragment (in the test's tmpfs over /etc/sysctl.d) reserves $port at every boot"
+}
+
+# e2e_echo NS ADDR PORT TEXT: what a client connected to ADDR:PORT in NS got back
+# after sending the line TEXT.
+e2e_echo() {
+	printf '%s\n' "$4" | e2e_in "$1" timeout 5 socat -t 2 - "TCP4:$2:$3" 2>&1
+}
+
+# e2e_check_clean SERVICE PORT: the last JSON audit (the service listening on
+# PORT) is clean: exit 0, no error, and none of the findings the seed produced
+# for SERVICE, nor not-persistent (E2E_CLEAN_CHECKS assertions).
+E2E_CLEAN_CHECKS=4
+e2e_check_clean() {
+	is "$AUDIT_RC" 0 "portaudit --format json exits 0"
+	is "$(e2e_error_ids)" "" "no error finding at all"
+	is "$(e2e_jq '[.findings[] | select(.service == $svc or .port == ($port | tonumber)) |
+		select(.id | IN("ephemeral-overlap", "self-connect", "port-held", "not-persistent",
+		"not-listening")) | .id] | join(" ")' --arg svc "$1" --arg port "$2")" "" \
+		"no ephemeral-overlap, self-connect, port-held, not-persistent or not-listening\
+ for $1 ($2)"
+	e2e_list_has "$(e2e_jq '.host.kernel.ip_local_reserved_ports')" "$2"
+	ok $? "the audit reads $2 as reserved in the namespace"
+}
+
+# e2e_host_kept: the test's own namespace and the host are as they were: the
+# port range and reserved ports, no fragment or lock written to the host's
+# /etc/sysctl.d or /run (3 assertions).
+e2e_host_kept() {
+	e2e_host_range_kept
+	is "$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)" "$e2e_host_reserved" \
+		"the test's own namespace kept its ip_local_reserved_ports"
+	is "$(e2e_state "$E2E_FRAGMENT" "$E2E_LOCK")" "$e2e_host_files" \
+		"the host's $E2E_FRAGMENT and $E2E_LOCK are as they were"
 }
