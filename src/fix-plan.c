@@ -520,18 +520,10 @@ int fix_plan_diff(const struct fix_plan *p, const char *fragment_shown, const ch
 		label = NULL;
 		if (asprintf(&label, "%s (portaudit --fix)", live_shown) < 0)
 			return -ENOMEM;
-		/* The kernel prints the set this way, and an empty one as a bare newline. */
-		bl = portset_format(&p->live_before, NULL, 0);
-		al = portset_format(&p->live_after, NULL, 0);
-		before = malloc(bl + 2);
-		after = malloc(al + 2);
-		if (!before || !after)
+		if (portset_format_kernel(&p->live_before, &before, &bl) < 0 ||
+		    portset_format_kernel(&p->live_after, &after, &al) < 0)
 			return -ENOMEM;
-		portset_format(&p->live_before, before, bl + 1);
-		portset_format(&p->live_after, after, al + 1);
-		strcpy(before + bl, "\n");
-		strcpy(after + al, "\n");
-		k = fix_diff(before, bl + 1, after, al + 1, live_shown, label, &live);
+		k = fix_diff(before, bl, after, al, live_shown, label, &live);
 		if (k < 0)
 			return k;
 		buf_str(&out, live);

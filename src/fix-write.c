@@ -140,14 +140,9 @@ static int apply_live(const struct root *r, const struct fix_plan *p, struct fix
 	int k;
 
 	res->apply_attempted = true;
-	len = portset_format(&p->live_after, NULL, 0);
-	value = malloc(len + 2);
-	if (!value)
-		return -ENOMEM;
-	portset_format(&p->live_after, value, len + 1);
 	/* With its newline: the kernel ignores an empty write instead of clearing the set. */
-	value[len++] = '\n';
-	value[len] = '\0';
+	if (portset_format_kernel(&p->live_after, &value, &len) < 0)
+		return -ENOMEM;
 	k = sysctl_write(r, SYSCTL_RESERVED_PORTS, value, len);
 	if (k == 0)
 		k = sysctl_read(r, SYSCTL_RESERVED_PORTS, &back, &blen);

@@ -410,3 +410,18 @@ char *portset_format_cut(const struct portset *s, char *buf, size_t size)
 	memcpy(buf + end, end ? more : more + 1, end ? sizeof(more) : sizeof(more) - 1);
 	return buf;
 }
+
+int portset_format_kernel(const struct portset *s, char **ret, size_t *ret_len)
+{
+	size_t len = portset_format(s, NULL, 0);
+	char *buf = malloc(len + 2);
+
+	if (!buf)
+		return -ENOMEM;
+	portset_format(s, buf, len + 1);
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}

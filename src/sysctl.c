@@ -30,18 +30,26 @@ int sysctl_key_to_path(const char *key, char *buf, size_t size)
 	return 0;
 }
 
-int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t *ret_len)
+/* Open the /proc/sys file of key below the root. */
+static int open_key(const struct root *r, const char *key, int flags, int *ret_fd)
 {
-	/* Worst case of ip_local_reserved_ports is 254738 bytes. */
-	size_t size = 512 * 1024;
-	_cleanup_close_ int fd = -1;
 	char path[4096];
 	int ret;
 
 	ret = sysctl_key_to_path(key, path, sizeof(path));
 	if (ret < 0)
 		return ret;
-	ret = root_open(r, path, O_RDONLY | O_NOCTTY, &fd);
+	return root_open(r, path, flags | O_NOCTTY, ret_fd);
+}
+
+int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t *ret_len)
+{
+	/* Worst case of ip_local_reserved_ports is 254738 bytes. */
+	size_t size = 512 * 1024;
+	_cleanup_close_ int fd = -1;
+	int ret;
+
+	ret = open_key(r, key, O_RDONLY, &fd);
 	if (ret < 0)
 		return ret;
 
@@ -69,13 +77,9 @@ int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t 
 int sysctl_write(const struct root *r, const char *key, const char *value, size_t len)
 {
 	_cleanup_close_ int fd = -1;
-	char path[4096];
 	int ret;
 
-	ret = sysctl_key_to_path(key, path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = root_open(r, path, O_WRONLY | O_NOCTTY, &fd);
+	ret = open_key(r, key, O_WRONLY, &fd);
 	if (ret < 0)
 		return ret;
 	/* The kernel continues (ORs) from where it stopped on the same descriptor. */

@@ -121,6 +121,13 @@ size_t portset_format(const struct portset *s, char *buf, size_t size);
  */
 char *portset_format_cut(const struct portset *s, char *buf, size_t size);
 
+/*
+ * The set as the kernel prints it and as a writer must send it: the canonical
+ * list and one newline ("\n" alone for the empty set), in a new NUL-terminated
+ * buffer.  Returns 0 or -ENOMEM.
+ */
+int portset_format_kernel(const struct portset *s, char **ret, size_t *ret_len);
+
 /* portset_format() into a new buffer; returns 0 or -ENOMEM. */
 int portset_format_alloc(const struct portset *s, char **ret);
 

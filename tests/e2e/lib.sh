@@ -964,3 +964,16 @@ e2e_host_kept() {
 	is "$(e2e_state "$E2E_FRAGMENT" "$E2E_LOCK")" "$e2e_host_files" \
 		"the host's $E2E_FRAGMENT and $E2E_LOCK are as they were"
 }
+
+# e2e_check_never_connected PORT: two TAP lines after a budgeted loop that must
+# not have connected: the namespace's kernel counted at least the loop's
+# attempts since REPRO_TCP0 and refused every one, and no socket, in any state,
+# has PORT as its local port (a self-connect, even closed, stays 60 s in
+# TIME_WAIT).
+e2e_check_never_connected() {
+	e2e_tcp_since "$E2E_NS" "$REPRO_TCP0"
+	[ "$E2E_OPENS" -ge "$REPRO_ATTEMPTS" ] && [ "$E2E_FAILS" -ge "$E2E_OPENS" ]
+	ok $? "the kernel counted $E2E_OPENS connection attempts in the namespace, $E2E_FAILS refused: none connected"
+	is "$(e2e_sockets "$E2E_NS" "( sport = :$1 )")" "" \
+		"no socket has local port $1 (a self-connect, even closed, stays 60 s in TIME_WAIT)"
+}
