@@ -54,9 +54,14 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/portaudit-boot.XXXXXX") || exit 1
 chmod 0755 "$stage"
 tpid= upid= sd= cgdirs= cleaned=
 
-# The host as it was: hostname, every sysctl (the ones that change by
-# themselves between two readings are left out) and the cgroup tree.
-host_sysctls() { sysctl -a 2>/dev/null | sort; }
+# The host as it was: hostname, every sysctl that is a setting (readable and
+# writable: counters such as fs.file-nr are read-only) less the few that
+# change by themselves between two readings, and the cgroup tree.
+host_sysctls() {
+	# shellcheck disable=SC2046
+	sysctl $(find /proc/sys -type f -perm -0400 -perm -0200 -printf '%P\n' 2>/dev/null) \
+		2>/dev/null | sort
+}
 host_cgroups() { find /sys/fs/cgroup -xdev -mindepth 1 -type d 2>/dev/null | sort; }
 hostname_before=$(hostname)
 sysctl_a=$(host_sysctls)
@@ -161,7 +166,7 @@ while IFS=: read -r _ ctrl path; do
 done </proc/self/cgroup
 [ -n "$cgdirs" ] || skip_all "no systemd or unified cgroup hierarchy in /proc/self/cgroup"
 
-plan 32
+plan 34
 
 # The watchdog: timeout kills unshare after 120 s whatever happens to this
 # script, and --kill-child takes systemd with it.
