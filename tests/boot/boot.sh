@@ -23,8 +23,8 @@
 port=20004          # boot-web: the inventory's port, reserved at boot
 accepted=20006      # boot-accepted: reserve: false, only reported
 other=20008         # reserved by another sysctl.d file: kept in the union
-client_port=25000   # where the client connects (outside the range)
-range="20000 20009"
+range_lo=20000      # the range systemd-sysctl sets (boot-client.service connects to
+range_hi=20009      # 127.0.0.1:25000, outside it)
 units=$abs_top_builddir/packaging/systemd
 client_bin=$abs_top_builddir/tests/boot/boot-client
 vendor_dir=/lib/systemd/system
@@ -52,7 +52,7 @@ esac
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/portaudit-boot.XXXXXX") || exit 1
 chmod 0755 "$stage"
-tpid= upid= sd= cgdirs= cleaned=
+tpid='' upid='' sd='' cgdirs='' cleaned=''
 
 # The host as it was: hostname, every sysctl that is a setting (readable and
 # writable: counters such as fs.file-nr are read-only) less the few that
@@ -143,7 +143,7 @@ services:
 policy:
   min_ephemeral_ports: 4
 EOF
-echo "net.ipv4.ip_local_port_range = $range" >"$stage/sysctl.d/etc/50-boot-range.conf"
+echo "net.ipv4.ip_local_port_range = $range_lo $range_hi" >"$stage/sysctl.d/etc/50-boot-range.conf"
 echo "net.ipv4.ip_local_reserved_ports = $other" >"$stage/sysctl.d/usr-lib/10-boot-other.conf"
 
 # A cgroup of the test's own below its current one, in each hierarchy systemd
@@ -192,7 +192,7 @@ done
 ns() { nsenter -t "$sd" -a "$@"; }
 show() { ns systemctl show -P "$2" "$1" 2>/dev/null; }
 ok_cmp() { # ok_cmp A OP B DESCRIPTION: a numeric comparison with both values shown
-	[ "$1" -gt 0 ] 2>/dev/null && [ "$3" -gt 0 ] 2>/dev/null && [ "$1" "$2" "$3" ]
+	[ "$1" -gt 0 ] 2>/dev/null && [ "$3" -gt 0 ] 2>/dev/null && test "$1" "$2" "$3"
 	ok $? "$4 ($1 $2 $3)"
 }
 # What went wrong: init.sh's output and the namespace's journal (PID 1 logs there).
@@ -225,7 +225,7 @@ is "$(show portaudit.service ActiveState)/$(show portaudit.service Result)" acti
 [ "$(show portaudit.service ActiveState)" = active ] || dump_log
 is "$(show portaudit.service ExecMainStatus)" 0 "portaudit --fix exited 0"
 is "$(show systemd-sysctl.service Result)" success "systemd-sysctl.service ran and succeeded"
-is "$(ns cat /proc/sys/net/ipv4/ip_local_port_range)" "$(printf '%s\t%s' $range)" \
+is "$(ns cat /proc/sys/net/ipv4/ip_local_port_range)" "$(printf '%s\t%s' "$range_lo" "$range_hi")" \
 	"systemd-sysctl applied the range from /etc/sysctl.d"
 pa_start=$(show portaudit.service ExecMainStartTimestampMonotonic)
 pa_done=$(show portaudit.service ActiveEnterTimestampMonotonic)
@@ -252,7 +252,9 @@ is "$(printf '%s\n' "$frag" | grep -v '^#')" "net.ipv4.ip_local_reserved_ports =
 # The journal: portaudit's own entries, told apart by the unit's main pid
 # (_SYSTEMD_UNIT needs the sender alive when journald reads its cgroup).
 journal() { # journal [-v] PID: portaudit's entries from that process (-v: from all others)
+	# shellcheck disable=SC2016
 	local sel='._PID == $p'
+	# shellcheck disable=SC2016
 	[ "$1" = -v ] && sel='._PID != $p' && shift
 	ns journalctl -q -o json --no-pager SYSLOG_IDENTIFIER=portaudit 2>/dev/null |
 		jq -c --arg p "$1" "select($sel)" 2>/dev/null
@@ -274,7 +276,7 @@ is "$(printf '%s\n' "$entries" | jq -r 'select(.PORTAUDIT_ID != null) |
 	"\(.PORTAUDIT_ID) \(.PORTAUDIT_SERVICE) \(.PORTAUDIT_PORT) \(.PRIORITY)"' 2>&1)" \
 	"$(printf '%s\n' "ephemeral-overlap boot-accepted $accepted 6" \
 		"not-listening boot-accepted $accepted 6")" \
-	"its findings: only the accepted risk on $accepted and nothing listening there (it saw boot-web.socket)"
+	"its findings: info on $accepted only (it saw boot-web.socket, so $port is not 'not-listening')"
 
 # The socket unit listens; the client runs and never had the port.
 is "$(show boot-web.socket ActiveState)/$(show boot-web.socket SubState)" active/listening \

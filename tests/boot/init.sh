@@ -18,7 +18,8 @@ mount --make-rprivate /
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 else
-	hier=$(findmnt -n -r -o TARGET,FSTYPE,OPTIONS | awk '$1 ~ /^\/sys\/fs\/cgroup\// && $2 ~ /^cgroup/')
+	hier=$(findmnt -n -r -o TARGET,FSTYPE,OPTIONS |
+		awk '$1 ~ /^\/sys\/fs\/cgroup\// && $2 ~ /^cgroup/')
 	mount -t tmpfs -o mode=0755 portaudit-boot /sys/fs/cgroup
 	while read -r target fstype opts; do
 		mkdir -p "$target"
