@@ -43,7 +43,12 @@ rm -rf "$tree/debian"
 cp -R "$srcdir/packaging/debian" "$tree/debian"
 chmod +x "$tree/debian/rules"
 
-if ! (cd "$tree" && dpkg-buildpackage -us -uc -b) >&2; then
+# Run from a make recipe (make check runs tests/packaging/deb.sh), the caller's
+# MAKEFLAGS carries its command-line variables, TEST_LOGS among them: the
+# package's own make would then run the caller's whole test list, this build
+# included, again and again.
+if ! (cd "$tree" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	dpkg-buildpackage -us -uc -b) >&2; then
 	echo "build-deb: dpkg-buildpackage failed in $tree" >&2
 	exit 1
 fi
