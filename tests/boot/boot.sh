@@ -49,6 +49,13 @@ case $exe in
 /*/portaudit) ;;
 *) skip_all "cannot read the ExecStart path of $units/portaudit.service: '$exe'" ;;
 esac
+# The units' PrivateTmp=yes gives them a /tmp and /var/tmp of their own, where a
+# 'make distcheck' under TMPDIR installs: there the staged units run the binary
+# from /usr/local/sbin instead, and are otherwise the build's own bytes.
+built_exe=$exe
+case $exe in
+/tmp/* | /var/tmp/*) exe=/usr/local/sbin/portaudit ;;
+esac
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/portaudit-boot.XXXXXX") || exit 1
 chmod 0755 "$stage"
@@ -128,7 +135,9 @@ ln -s ../systemd-journald.service "$stage/vendor/sysinit.target.wants/"
 ln -s ../systemd-journald.socket "$stage/vendor/sockets.target.wants/"
 ln -s ../systemd-journald-dev-log.socket "$stage/vendor/sockets.target.wants/"
 # Installed and enabled as 'make install' and 'systemctl enable' would.
-cp "$units/portaudit.service" "$units/portaudit-audit.service" "$stage/admin/"
+for u in portaudit.service portaudit-audit.service; do
+	sed "s|^ExecStart=$built_exe |ExecStart=$exe |" "$units/$u" >"$stage/admin/$u"
+done
 cp "$abs_top_srcdir"/tests/boot/units/* "$stage/admin/"
 ln -s /etc/systemd/system/portaudit.service "$stage/admin/sysinit.target.wants/"
 ln -s /etc/systemd/system/boot-web.socket "$stage/admin/sockets.target.wants/"
