@@ -3,7 +3,6 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "portaudit/diag.h"
 #include "portaudit/fix.h"

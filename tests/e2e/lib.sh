@@ -453,6 +453,13 @@ repro_selfconnect_socat() {
 	return 0
 }
 
+# repro_held NS LOCAL REMOTE PID: the kernel shows a TCP socket LOCAL -> REMOTE
+# in NS and PID holds it; sets E2E_INODE.
+repro_held() {
+	e2e_find_socket "$1" "$2" "$3" && e2e_holder "$E2E_INODE" "$4" &&
+		[ "$E2E_HOLDER" = "$4" ]
+}
+
 # repro_tcploop NS PORT (seed 001): tcploop, one socket with SO_REUSEADDR whose
 # connect() to 127.0.0.1:PORT is retried until it succeeds.  tcploop counts its
 # tries but only stops on a time limit, so with E2E_BUDGET it runs for 1 s at a
@@ -480,8 +487,7 @@ repro_tcploop() {
 		e2e_kill "$REPRO_PID"
 		round=$((round + 1))
 	done
-	if ! e2e_find_socket "$ns" "127.0.0.1:$port" "127.0.0.1:$port" ||
-		! e2e_holder "$E2E_INODE" "$REPRO_PID" || [ "$E2E_HOLDER" != "$REPRO_PID" ]; then
+	if ! repro_held "$ns" "127.0.0.1:$port" "127.0.0.1:$port" "$REPRO_PID"; then
 		repro_fail "tcploop says it is connected to itself, the kernel shows no such socket"
 		return 1
 	fi
@@ -504,8 +510,7 @@ repro_selfbind() {
 	e2e_has "$out" '^response: ' ||
 		{ repro_fail "selfbind: $(cat "$out" "$out.err" | tail -n 1)"; return 1; }
 	REPRO_ECHO=$(sed -n 's/^response: //p' "$out")
-	if ! e2e_find_socket "$ns" "$addr:$port" "$addr:$port" ||
-		! e2e_holder "$E2E_INODE" "$REPRO_PID" || [ "$E2E_HOLDER" != "$REPRO_PID" ]; then
+	if ! repro_held "$ns" "$addr:$port" "$addr:$port" "$REPRO_PID"; then
 		repro_fail "the kernel shows no socket $addr:$port -> $addr:$port of selfbind"
 		return 1
 	fi
@@ -563,8 +568,7 @@ repro_portheld_bench() {
 		return 1
 	fi
 	REPRO_PID=$bench
-	if ! e2e_find_socket "$ns" "127.0.0.1:$db" "127.0.0.1:$other" ||
-		! e2e_holder "$E2E_INODE" "$bench" || [ "$E2E_HOLDER" != "$bench" ]; then
+	if ! repro_held "$ns" "127.0.0.1:$db" "127.0.0.1:$other" "$bench"; then
 		repro_fail "the kernel shows no socket $db -> $other of the benchmark"
 		return 1
 	fi
