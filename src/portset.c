@@ -18,37 +18,80 @@ static inline uint64_t word_mask(unsigned lo, unsigned hi)
 	return upto_hi & (UINT64_MAX << lo);
 }
 
+/* Word i of s: 0 outside the words in use. */
+static inline uint64_t word(const struct portset *s, unsigned i)
+{
+	return i >= s->lo && i < s->hi ? s->w[i] : 0;
+}
+
+/* Bring the word wi into use, zeroing the words that come into use with it. */
+static void use_word(struct portset *s, unsigned wi)
+{
+	if (s->lo >= s->hi) {
+		s->w[wi] = 0;
+		s->lo = (uint16_t)wi;
+		s->hi = (uint16_t)(wi + 1);
+	} else if (wi < s->lo) {
+		memset(s->w + wi, 0, (s->lo - wi) * sizeof(s->w[0]));
+		s->lo = (uint16_t)wi;
+	} else if (wi >= s->hi) {
+		memset(s->w + s->hi, 0, (wi + 1 - s->hi) * sizeof(s->w[0]));
+		s->hi = (uint16_t)(wi + 1);
+	}
+}
+
 void portset_clear(struct portset *s)
 {
-	memset(s->w, 0, sizeof(s->w));
+	s->lo = s->hi = 0;
 }
 
 void portset_fill(struct portset *s)
 {
 	memset(s->w, 0xff, sizeof(s->w));
+	s->lo = 0;
+	s->hi = PORTSET_WORDS;
+}
+
+void portset_copy(struct portset *dst, const struct portset *src)
+{
+	dst->lo = src->lo;
+	dst->hi = src->hi;
+	if (src->lo < src->hi)
+		memcpy(dst->w + src->lo, src->w + src->lo, (src->hi - src->lo) * sizeof(src->w[0]));
 }
 
 void portset_add(struct portset *s, uint16_t port)
 {
+	use_word(s, port / 64u);
 	s->w[port / 64u] |= bit(port);
 }
 
 void portset_remove(struct portset *s, uint16_t port)
 {
-	s->w[port / 64u] &= ~bit(port);
+	if (port / 64u >= s->lo && port / 64u < s->hi)
+		s->w[port / 64u] &= ~bit(port);
 }
 
 bool portset_contains(const struct portset *s, uint16_t port)
 {
-	return s->w[port / 64u] & bit(port);
+	return word(s, port / 64u) & bit(port);
 }
 
 /* Set (set=true) or clear the bits lo..hi, a whole word at a time. */
 static void change_range(struct portset *s, unsigned lo, unsigned hi, bool set)
 {
+	unsigned from = lo / 64u, to = hi / 64u;
+
 	assert(lo <= hi && hi < PORTSET_PORTS);
 
-	for (unsigned wi = lo / 64u; wi <= hi / 64u; wi++) {
+	if (set) {
+		use_word(s, from);
+		use_word(s, to);
+	} else {
+		from = MAX(from, s->lo);
+		to = MIN(to + 1, s->hi) - 1; /* may wrap below from: no word to clear */
+	}
+	for (unsigned wi = from; wi <= to && wi < PORTSET_WORDS; wi++) {
 		unsigned first = wi == lo / 64u ? lo % 64u : 0;
 		unsigned last = wi == hi / 64u ? hi % 64u : 63;
 		uint64_t m = word_mask(first, last);
@@ -72,19 +115,33 @@ void portset_remove_range(struct portset *s, uint16_t lo, uint16_t hi)
 
 void portset_union(struct portset *dst, const struct portset *src)
 {
-	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+	if (src->lo >= src->hi)
+		return;
+	use_word(dst, src->lo);
+	use_word(dst, src->hi - 1u);
+	for (unsigned i = src->lo; i < src->hi; i++)
 		dst->w[i] |= src->w[i];
 }
 
 void portset_intersect(struct portset *dst, const struct portset *src)
 {
-	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+	unsigned lo = MAX(dst->lo, src->lo), hi = MIN(dst->hi, src->hi);
+
+	if (lo >= hi) {
+		dst->lo = dst->hi = 0;
+		return;
+	}
+	dst->lo = (uint16_t)lo;
+	dst->hi = (uint16_t)hi;
+	for (unsigned i = lo; i < hi; i++)
 		dst->w[i] &= src->w[i];
 }
 
 void portset_subtract(struct portset *dst, const struct portset *src)
 {
-	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+	unsigned lo = MAX(dst->lo, src->lo), hi = MIN(dst->hi, src->hi);
+
+	for (unsigned i = lo; i < hi; i++)
 		dst->w[i] &= ~src->w[i];
 }
 
@@ -92,7 +149,7 @@ unsigned portset_count(const struct portset *s)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+	for (unsigned i = s->lo; i < s->hi; i++)
 		n += (unsigned)__builtin_popcountll(s->w[i]);
 	return n;
 }
@@ -103,7 +160,7 @@ unsigned portset_count_range(const struct portset *s, uint16_t lo, uint16_t hi)
 
 	if (lo > hi)
 		return 0;
-	for (unsigned wi = lo / 64u; wi <= hi / 64u; wi++) {
+	for (unsigned wi = MAX(lo / 64u, s->lo); wi <= hi / 64u && wi < s->hi; wi++) {
 		unsigned first = wi == lo / 64u ? lo % 64u : 0;
 		unsigned last = wi == hi / 64u ? hi % 64u : 63;
 
@@ -114,7 +171,7 @@ unsigned portset_count_range(const struct portset *s, uint16_t lo, uint16_t hi)
 
 bool portset_is_empty(const struct portset *s)
 {
-	for (unsigned i = 0; i < PORTSET_WORDS; i++)
+	for (unsigned i = s->lo; i < s->hi; i++)
 		if (s->w[i])
 			return false;
 	return true;
@@ -122,24 +179,46 @@ bool portset_is_empty(const struct portset *s)
 
 bool portset_equal(const struct portset *a, const struct portset *b)
 {
-	return memcmp(a->w, b->w, sizeof(a->w)) == 0;
+	unsigned lo, hi;
+
+	if (a->lo >= a->hi)
+		return portset_is_empty(b);
+	if (b->lo >= b->hi)
+		return portset_is_empty(a);
+	lo = MIN(a->lo, b->lo);
+	hi = MAX(a->hi, b->hi);
+	for (unsigned i = lo; i < hi; i++)
+		if (word(a, i) != word(b, i))
+			return false;
+	return true;
 }
 
-/* First port >= from whose bit equals want, or PORTSET_PORTS when there is none. */
+/*
+ * First port >= from whose bit equals want, or PORTSET_PORTS when there is
+ * none.  Outside the words in use every bit is clear.
+ */
 static unsigned find_next(const struct portset *s, unsigned from, bool want)
 {
+	unsigned wi = from / 64u;
+	uint64_t w;
+
 	if (from >= PORTSET_PORTS)
 		return PORTSET_PORTS;
-
-	unsigned wi = from / 64u;
-	uint64_t word = (want ? s->w[wi] : ~s->w[wi]) & (UINT64_MAX << (from % 64u));
-
-	while (word == 0) {
-		if (++wi == PORTSET_WORDS)
+	if (wi < s->lo || wi >= s->hi) {
+		if (!want)
+			return from;
+		if (wi >= s->hi || s->lo >= s->hi)
 			return PORTSET_PORTS;
-		word = want ? s->w[wi] : ~s->w[wi];
+		wi = s->lo;
+		from = wi * 64u;
 	}
-	return wi * 64u + (unsigned)__builtin_ctzll(word);
+	w = (want ? s->w[wi] : ~s->w[wi]) & (UINT64_MAX << (from % 64u));
+	while (w == 0) {
+		if (++wi == s->hi)
+			return want ? PORTSET_PORTS : wi * 64u;
+		w = want ? s->w[wi] : ~s->w[wi];
+	}
+	return wi * 64u + (unsigned)__builtin_ctzll(w);
 }
 
 bool portset_next_run(const struct portset *s, unsigned *cursor, struct portrun *ret)
@@ -316,7 +395,7 @@ int portset_parse(const char *buf, size_t len, struct portset *ret,
 		skip_newlines(buf, len, &pos);
 	}
 
-	*ret = set;
+	portset_copy(ret, &set);
 	return 0;
 }
 

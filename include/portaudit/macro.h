@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define _cleanup_(f) __attribute__((cleanup(f)))

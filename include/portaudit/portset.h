@@ -20,8 +20,17 @@
 /* Longest canonical list: "0-1,3-4,6-7,...": 254738 bytes (REFERENCE §1.3). */
 #define PORTSET_FORMAT_MAX 262144u
 
+/*
+ * A bitmap of all 65536 ports, of which only the words w[lo..hi-1] are in use:
+ * the ports outside them are not in the set, whatever those words hold
+ * (lo >= hi: the set is empty).  Every operation walks only the words in use,
+ * so clearing costs nothing and the small set of one service costs a word or
+ * two instead of 1024 (issue 8).  Use the functions below, portset_copy()
+ * included: a struct assignment works but copies all 8 KiB.
+ */
 struct portset {
 	uint64_t w[PORTSET_WORDS];
+	uint16_t lo, hi; /* word indices, hi exclusive */
 };
 
 /* An inclusive run of ports lo..hi. */
@@ -80,6 +89,8 @@ unsigned portset_count_range(const struct portset *s, uint16_t lo, uint16_t hi) 
 bool portset_is_empty(const struct portset *s) _pure_;
 /* Whether both sets hold the same ports. */
 bool portset_equal(const struct portset *a, const struct portset *b) _pure_;
+/* *dst = *src, copying only the words in use. */
+void portset_copy(struct portset *dst, const struct portset *src);
 
 /*
  * Find the first run at or after *cursor (0..65536).  Returns true and stores

@@ -295,6 +295,119 @@ static void test_runs_random(void **state)
 	}
 }
 
+/* The words in use of struct portset lie inside the bitmap. */
+static void assert_bound_holds(const struct portset *s)
+{
+	assert_true(s->lo <= PORTSET_WORDS);
+	assert_true(s->hi <= PORTSET_WORDS);
+}
+
+static void model_runs_match(const struct portset *s, const struct model *m)
+{
+	static struct model rebuilt;
+	struct portrun run;
+
+	memset(&rebuilt, 0, sizeof(rebuilt));
+	PORTSET_FOREACH_RUN(s, c, run)
+	{
+		for (unsigned p = run.lo; p <= run.hi; p++)
+			rebuilt.p[p] = true;
+	}
+	assert_memory_equal(&rebuilt, m, sizeof(*m));
+}
+
+/*
+ * Every operation, in random sequences on three sets, against the model: the
+ * bound is kept, and the operations that walk only the bound (union,
+ * intersect, subtract, count, is_empty, equal, runs) agree with the model
+ * whatever the bounds of their operands.
+ */
+static void test_ops_random_bounded(void **state)
+{
+	static struct model m[3], t;
+	struct portset s[3];
+
+	for (int i = 0; i < 3; i++) {
+		/* Garbage in the words not in use must never show. */
+		memset(&s[i], 0xa5, sizeof(s[i]));
+		portset_clear(&s[i]);
+		memset(&m[i], 0, sizeof(m[i]));
+	}
+	for (int step = 0; step < 3000; step++) {
+		unsigned a = (unsigned)(rng() % 3), b = (unsigned)(rng() % 3);
+		uint16_t lo = rand_port(), hi = rand_port();
+
+		if (lo > hi) {
+			uint16_t x = lo;
+			lo = hi;
+			hi = x;
+		}
+		if (rng() % 4 == 0) /* mostly short runs, as a service has */
+			hi = (uint16_t)(lo + (rng() % 200 < 65535u - lo ? rng() % 200 : 0));
+		switch (rng() % 11) {
+		case 0: portset_add(&s[a], lo); m[a].p[lo] = true; break;
+		case 1: portset_remove(&s[a], lo); m[a].p[lo] = false; break;
+		case 2:
+			portset_add_range(&s[a], lo, hi);
+			for (unsigned p = lo; p <= hi; p++)
+				m[a].p[p] = true;
+			break;
+		case 3:
+			portset_remove_range(&s[a], lo, hi);
+			for (unsigned p = lo; p <= hi; p++)
+				m[a].p[p] = false;
+			break;
+		case 4:
+			portset_union(&s[a], &s[b]);
+			for (unsigned p = 0; p < PORTSET_PORTS; p++)
+				m[a].p[p] = m[a].p[p] || m[b].p[p];
+			break;
+		case 5:
+			portset_intersect(&s[a], &s[b]);
+			for (unsigned p = 0; p < PORTSET_PORTS; p++)
+				m[a].p[p] = m[a].p[p] && m[b].p[p];
+			break;
+		case 6:
+			portset_subtract(&s[a], &s[b]);
+			for (unsigned p = 0; p < PORTSET_PORTS; p++)
+				m[a].p[p] = m[a].p[p] && !m[b].p[p];
+			break;
+		case 7:
+			if (rng() % 8 == 0) {
+				portset_fill(&s[a]);
+				memset(&m[a], 1, sizeof(m[a]));
+			}
+			break;
+		case 8:
+			if (rng() % 4 == 0) {
+				portset_clear(&s[a]);
+				memset(&m[a], 0, sizeof(m[a]));
+			}
+			break;
+		case 9:
+			portset_copy(&s[a], &s[b]);
+			m[a] = m[b];
+			break;
+		default:
+			/* Equal sets with different bounds: a set rebuilt from runs. */
+			portset_clear(&s[a]);
+			portset_add_range(&s[a], 0, 65535);
+			for (unsigned p = 0; p < PORTSET_PORTS; p++)
+				if (!m[b].p[p])
+					portset_remove(&s[a], (uint16_t)p);
+			m[a] = m[b];
+			break;
+		}
+		assert_bound_holds(&s[a]);
+		assert_matches_model(&s[a], &m[a]);
+		t = m[a];
+		assert_int_equal(portset_equal(&s[a], &s[b]), memcmp(&t, &m[b], sizeof(t)) == 0);
+		assert_int_equal(portset_equal(&s[b], &s[a]), memcmp(&t, &m[b], sizeof(t)) == 0);
+		if (step % 10 == 0)
+			model_runs_match(&s[a], &m[a]);
+	}
+}
+
 /* Parse a C string (NUL bytes need parse_bytes). */
 static int parse(const char *in, struct portset *s, struct portset_parse_info *info)
 {
@@ -537,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_count_range),
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_runs_random),
+		cmocka_unit_test(test_ops_random_bounded),
 		cmocka_unit_test(test_parse_kernel_table_accepted),
 		cmocka_unit_test(test_parse_kernel_table_rejected),
 		cmocka_unit_test(test_parse_nul_bytes),
