@@ -25,6 +25,8 @@ struct port_index {
 	struct portset units[_PROTO_MAX]; /* socket units' Listen ports */
 	struct portset range;         /* the live ephemeral range */
 	struct portset boot_range;    /* the range systemd-sysctl leaves at the next boot */
+	struct portset assigned_sd;   /* every port a file systemd-sysctl applies assigns */
+	struct portset assigned_any;  /* every port any file assigns */
 };
 
 struct eval {
@@ -257,6 +259,24 @@ static const char *holder_text(const struct snapshot *snap, const struct sockrec
 
 /* ---- the index ------------------------------------------------------------------- */
 
+/* The ports some assignment of the reserved key (in a file tool applies) contains. */
+static void assigned_ports(const struct snapshot *snap, int tool, struct portset *ret)
+{
+	const struct sysctld *c = &snap->sysctld;
+
+	portset_clear(ret);
+	for (size_t i = 0; i < c->n_assignments; i++) {
+		const struct sysctld_assignment *a = &c->assignments[i];
+		struct portset set;
+
+		if (!a->value || (tool >= 0 && !c->files[a->file].used[tool]) ||
+		    !sysctld_key_matches(a->key, a->glob, RESERVED_KEY))
+			continue;
+		if (portset_parse(a->value, strlen(a->value), &set, NULL) == 0)
+			portset_union(ret, &set);
+	}
+}
+
 static void index_build(const struct snapshot *snap, struct port_index *ix)
 {
 	const struct sockets *so = &snap->sockets;
@@ -282,6 +302,8 @@ static void index_build(const struct snapshot *snap, struct port_index *ix)
 	portset_add_range(&ix->range, snap->kernel.range_lo, snap->kernel.range_hi);
 	portset_add_range(&ix->boot_range, snap->boot[SYSCTLD_SYSTEMD].range_lo,
 			  snap->boot[SYSCTLD_SYSTEMD].range_hi);
+	assigned_ports(snap, SYSCTLD_SYSTEMD, &ix->assigned_sd);
+	assigned_ports(snap, -1, &ix->assigned_any);
 }
 
 /* The first service with port for protocol p, or NULL. */
@@ -309,11 +331,12 @@ static int check_overlap(struct eval *e, const struct inventory_service *svc, en
 			 const struct portset *ports)
 {
 	const struct snapshot_kernel *k = &e->snap->kernel;
-	struct portset hit = *ports;
+	struct portset hit;
 	struct finding *f;
 	char list[96];
 	int err = 0;
 
+	portset_copy(&hit, ports);
 	portset_intersect(&hit, &e->ix->range);
 	portset_subtract(&hit, &k->reserved);
 	if (portset_is_empty(&hit))
@@ -343,23 +366,6 @@ static int check_overlap(struct eval *e, const struct inventory_service *svc, en
 	return ev_inventory(e, f, svc);
 }
 
-/* The ports some assignment of the reserved key (in a file tool applies) contains. */
-static void assigned_ports(const struct snapshot *snap, int tool, struct portset *ret)
-{
-	const struct sysctld *c = &snap->sysctld;
-
-	portset_clear(ret);
-	for (size_t i = 0; i < c->n_assignments; i++) {
-		const struct sysctld_assignment *a = &c->assignments[i];
-		struct portset set;
-
-		if (!a->value || (tool >= 0 && !c->files[a->file].used[tool]) ||
-		    !sysctld_key_matches(a->key, a->glob, RESERVED_KEY))
-			continue;
-		if (portset_parse(a->value, strlen(a->value), &set, NULL) == 0)
-			portset_union(ret, &set);
-	}
-}
 
 /* Every assignment that contains one of ports, as evidence. */
 static int ev_assignments_with(struct eval *e, struct finding *f, const struct portset *ports)
@@ -399,19 +405,19 @@ static int check_config(struct eval *e, const struct inventory_service *svc, enu
 			const struct portset *ports, struct portset *ret_overridden)
 {
 	const struct snapshot *snap = e->snap;
-	struct portset want = *ports, sd, any, hit;
+	struct portset want, hit;
 	char list[96];
 	int err = 0;
 
+	portset_copy(&want, ports);
 	portset_clear(ret_overridden);
 	if (!svc->reserve)
 		return 0;
 	portset_intersect(&want, &e->ix->boot_range);
 
 	/* systemd-sysctl: an assignment has the ports, the value at boot does not. */
-	assigned_ports(snap, SYSCTLD_SYSTEMD, &sd);
-	hit = want;
-	portset_intersect(&hit, &sd);
+	portset_copy(&hit, &want);
+	portset_intersect(&hit, &e->ix->assigned_sd);
 	portset_subtract(&hit, &snap->boot[SYSCTLD_SYSTEMD].reserved);
 	if (!portset_is_empty(&hit)) {
 		_cleanup_free_ char *winner = boot_winner(&err, snap, SYSCTLD_SYSTEMD);
@@ -424,7 +430,7 @@ static int check_config(struct eval *e, const struct inventory_service *svc, enu
 		if (!f)
 			return -ENOMEM;
 		ports_text(&hit, list, sizeof(list));
-		*ret_overridden = hit;
+		portset_copy(ret_overridden, &hit);
 		if (b->reserved_rejected)
 			f->message = fmt(&err, "sysctl.d reserves %s, but the last value systemd-sysctl writes, at %s, is one the kernel refuses, so %s will not be reserved at the next boot",
 					 list, winner, list);
@@ -450,9 +456,8 @@ static int check_config(struct eval *e, const struct inventory_service *svc, enu
 	}
 
 	/* procps "sysctl --system": systemd-sysctl keeps them, procps would not. */
-	assigned_ports(snap, -1, &any);
-	hit = want;
-	portset_intersect(&hit, &any);
+	portset_copy(&hit, &want);
+	portset_intersect(&hit, &e->ix->assigned_any);
 	portset_intersect(&hit, &snap->boot[SYSCTLD_SYSTEMD].reserved);
 	portset_subtract(&hit, &snap->boot[SYSCTLD_PROCPS].reserved);
 	if (!portset_is_empty(&hit)) {
@@ -488,11 +493,12 @@ static int check_persistent(struct eval *e, const struct inventory_service *svc,
 			    const struct portset *ports, const struct portset *overridden)
 {
 	const struct snapshot *snap = e->snap;
-	struct portset hit = *ports;
+	struct portset hit;
 	struct finding *f;
 	char list[96];
 	int err = 0;
 
+	portset_copy(&hit, ports);
 	if (!svc->reserve)
 		return 0;
 	portset_intersect(&hit, &e->ix->boot_range);
@@ -533,13 +539,14 @@ static int check_held(struct eval *e, const struct inventory_service *svc, enum 
 	const struct socklist *list = p == PROTO_TCP ? &snap->sockets.held : &snap->sockets.udp;
 	const struct sockrec *first = NULL;
 	const struct owner *owner;
-	struct portset hit = *ports;
+	struct portset hit;
 	size_t n = 0, shown = 0;
 	struct finding *f;
 	char text[96], who[96];
 	const char *hint;
 	int err = 0;
 
+	portset_copy(&hit, ports);
 	portset_clear(ret_held);
 	if (p == PROTO_TCP) {
 		portset_intersect(&hit, &e->ix->held_tcp);
@@ -550,7 +557,7 @@ static int check_held(struct eval *e, const struct inventory_service *svc, enum 
 	}
 	if (portset_is_empty(&hit))
 		return 0;
-	*ret_held = hit;
+	portset_copy(ret_held, &hit);
 	f = finding_new(e, FINDING_PORT_HELD, SEVERITY_ERROR, svc->name, p, &hit);
 	if (!f)
 		return -ENOMEM;
@@ -578,8 +585,9 @@ static int check_held(struct eval *e, const struct inventory_service *svc, enum 
 		return err;
 	hint = reserve_hint(e);
 	{
-		struct portset unreserved = hit;
+		struct portset unreserved;
 
+		portset_copy(&unreserved, &hit);
 		portset_intersect(&unreserved, &e->ix->range);
 		portset_subtract(&unreserved, &snap->kernel.reserved);
 		if (portset_is_empty(&unreserved))
@@ -614,11 +622,12 @@ static int check_held(struct eval *e, const struct inventory_service *svc, enum 
 static int check_listening(struct eval *e, const struct inventory_service *svc, enum proto p,
 			   const struct portset *ports, const struct portset *held)
 {
-	struct portset hit = *ports;
+	struct portset hit;
 	struct finding *f;
 	char list[96];
 	int err = 0;
 
+	portset_copy(&hit, ports);
 	portset_subtract(&hit, p == PROTO_TCP ? &e->ix->bound_tcp : &e->ix->unconn_udp);
 	portset_subtract(&hit, &e->ix->units[p]);
 	portset_subtract(&hit, held);
