@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <systemd/sd-login.h>
@@ -288,14 +289,68 @@ static int scan_pid(const struct root *r, pid_t pid, struct wanted *w, struct ow
 	return 0;
 }
 
+/*
+ * The network namespace of pid (the inode of /proc/PID/ns/net), 0 when it
+ * cannot be told (another user's process, a kernel thread, one that exited).
+ */
+static uint64_t pid_netns(int procfd, pid_t pid)
+{
+	char path[48];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%d/ns/net", (int)pid);
+	return fstatat(procfd, path, &st, 0) < 0 ? 0 : (uint64_t)st.st_ino;
+}
+
+/* The PIDs of /proc (thread-group leaders), in readdir order. */
+static int list_pids(DIR *proc, pid_t **ret, size_t *ret_n, bool *ret_complete)
+{
+	pid_t *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+
+	for (;;) {
+		pid_t pid;
+
+		errno = 0;
+		e = readdir(proc);
+		if (!e) {
+			if (errno != 0)
+				*ret_complete = false;
+			break;
+		}
+		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+			continue;
+		pid = parse_pid(e->d_name);
+		if (pid <= 0)
+			continue;
+		if (n == cap) {
+			pid_t *nv = reallocarray(v, cap ? 2 * cap : 256, sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = cap ? 2 * cap : 256;
+		}
+		v[n++] = pid;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
 int owners_find(const struct root *r, const uint64_t *inodes, size_t n_inodes,
 		struct owners *ret)
 {
 	struct owners o = { .complete = true };
+	_cleanup_free_ pid_t *pids = NULL;
+	_cleanup_free_ bool *later = NULL;
 	struct wanted w = {};
+	uint64_t own_netns = 0;
 	DIR *proc = NULL;
-	struct dirent *e;
-	size_t cap = 0;
+	size_t cap = 0, n_pids = 0;
 	int err;
 
 	if (n_inodes == 0) {
@@ -320,25 +375,37 @@ int owners_find(const struct root *r, const uint64_t *inodes, size_t n_inodes,
 	 * readdir(/proc) lists thread-group leaders only, never the other threads,
 	 * whose fd tables are the leader's (CLONE_FILES) in all but odd cases.
 	 */
-	while (w.n_open > 0) {
-		pid_t pid;
-
-		errno = 0;
-		e = readdir(proc);
-		if (!e) {
-			if (errno != 0)
-				o.complete = false;
-			break;
-		}
-		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
-			continue;
-		pid = parse_pid(e->d_name);
-		if (pid <= 0)
-			continue;
-		err = scan_pid(r, pid, &w, &o, &cap);
-		if (err < 0)
-			goto fail;
+	err = list_pids(proc, &pids, &n_pids, &o.complete);
+	if (err < 0)
+		goto fail;
+	later = calloc(n_pids ? n_pids : 1, sizeof(*later));
+	if (!later) {
+		err = -ENOMEM;
+		goto fail;
 	}
+	/*
+	 * Two passes: first the processes in our network namespace (or whose
+	 * namespace we cannot tell), where the holders of its sockets nearly
+	 * always are, then, only for inodes still without a holder, the others
+	 * (a socket passed to, or created before setns() by, a process of another
+	 * namespace).  On a host with containers the first pass skips their
+	 * processes' descriptor tables for one stat() each.
+	 */
+	if (r->live)
+		own_netns = pid_netns(dirfd(proc), getpid());
+	for (int pass = 0; pass < 2 && w.n_open > 0; pass++)
+		for (size_t i = 0; i < n_pids && w.n_open > 0; i++) {
+			if (pass == 0 && own_netns) {
+				uint64_t ns = pid_netns(dirfd(proc), pids[i]);
+
+				later[i] = ns && ns != own_netns;
+			}
+			if (later[i] != (pass == 1))
+				continue;
+			err = scan_pid(r, pids[i], &w, &o, &cap);
+			if (err < 0)
+				goto fail;
+		}
 	closedir(proc);
 	wanted_done(&w);
 	*ret = o;

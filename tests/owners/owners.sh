@@ -76,7 +76,7 @@ unit_from_cgroup() {
 		echo -
 }
 
-plan 21
+plan 25
 
 # 1. One listener, in a cgroup named like a scope unit so that sd_pid_get_unit() has
 # something to find.
@@ -107,6 +107,21 @@ contains "$out" "lookup $a_ino $a_pid" "owners_lookup() finds it"
 contains "$out" "lookup 18446744073709551615 -" "an inode nobody holds has no owner"
 echo "# one scan of every process (an inode nobody holds): $(echo "$out" | head -n1)"
 
+# 1b. The scan starts with the processes of the caller's network namespace: run in
+# the helper's namespace, where only it and ownerdump live, it reads one or two fd
+# directories; from the host's namespace it finds the helper only in the second
+# pass, after every process of the host's namespace.
+out_ns=$(nsenter -t "$a_pid" -n "$obin/ownerdump" "$a_ino")
+pids_ns=$(echo "$out_ns" | sed -n 's/^scan .* pids=\([0-9]*\) .*/\1/p')
+out_host=$("$obin/ownerdump" "$a_ino")
+pids_host=$(echo "$out_host" | sed -n 's/^scan .* pids=\([0-9]*\) .*/\1/p')
+contains "$out_ns" "lookup $a_ino $a_pid" "from the helper's network namespace the holder is found"
+ok $([ "${pids_ns:-99}" -le 2 ] && echo 0 || echo 1) \
+	"... after reading ${pids_ns:-?} fd directories (its namespace's processes first)"
+contains "$out_host" "lookup $a_ino $a_pid" "from the host's namespace it is found too (second pass)"
+ok $([ "${pids_host:-0}" -gt "${pids_ns:-99}" ] && echo 0 || echo 1) \
+	"... after reading more: ${pids_host:-?} fd directories"
+
 # 2. fork after listen, and a dup() in the parent: two holders, one entry each.  An
 # inode nobody holds keeps the scan going to the last process.
 unshare -n "$obin/sockhold" --dup --fork 7002 >"$tmp/b" 2>&1 &
@@ -128,7 +143,8 @@ ok $r "owners_lookup() gives one of them ($look)"
 
 # 3. In a pid namespace where the holder is PID 1 and its child PID 2 holds the same
 # socket: both are recorded, the lookup prefers PID 2, and the scan stops after PID 2
-# (the only other process, PID 3, is ownerdump itself).
+# (the only other process, PID 3, is ownerdump itself, run in the helper's network
+# namespace too, so that the first pass takes the pids in order).
 unshare -n -p -f --mount-proc --kill-child "$obin/sockhold" --fork 7003 >"$tmp/c" 2>&1 &
 c_unshare=$!
 pids="$pids $c_unshare"
@@ -137,7 +153,7 @@ c_host=$(children "$c_unshare")
 pids="$pids $c_host"
 c_ino=$(field inode "$tmp/c")
 is "$(field pid "$tmp/c") $(field child "$tmp/c")" "1 2" "the helper is PID 1 of its pid namespace, its child PID 2"
-out=$(nsenter -t "$c_host" -p -m "$obin/ownerdump" "$c_ino")
+out=$(nsenter -t "$c_host" -p -m -n "$obin/ownerdump" "$c_ino")
 is "$(echo "$out" | awk '$1 == "owner" { print $3, $4 }' | tr '\n' ' ')" "1 sockhold 2 sockhold " \
 	"PID 1 and PID 2 both recorded"
 contains "$out" "lookup $c_ino 2" "the holder other than PID 1 is the owner"
