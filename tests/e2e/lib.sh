@@ -425,9 +425,12 @@ repro_selfconnect_socat() {
 	# once a health check reuses that connection's client port, its SYN hits
 	# the TIME_WAIT socket, which the kernel drops (no listener: RST).
 	REPRO_TIMEWAIT=$(e2e_in "$ns" ss -tanH state time-wait "( sport = :$port )" | wc -l)
+	# The counters first, then the loop's count: an attempt counted after
+	# "before" then always started after the counters were read, however
+	# slowly this shell runs (the loop counts an attempt before it connects).
+	REPRO_TCP0=$(e2e_tcp_counters "$ns")
 	e2e_wait 2 repro_number "$dir/attempts"
 	before=$REPRO_N
-	REPRO_TCP0=$(e2e_tcp_counters "$ns")
 	REPRO_CLEAR_AT=
 	repro_t0=$(e2e_ms)
 	e2e_wait "$E2E_TIMEOUT" repro_socat_settled "$ns" "$port" "$dir/attempts" "$before"
