@@ -118,6 +118,7 @@ void sockets_done(struct sockets *s)
 	socklist_done(&s->listeners);
 	socklist_done(&s->udp);
 	socklist_done(&s->held);
+	portset_clear(&s->listening);
 	s->n_tcp_other = 0;
 	s->bound_inactive = false;
 }
@@ -139,15 +140,30 @@ int sockets_add(struct sockets *s, const struct portset *held_ports, const struc
 	}
 	if (rec->proto != PROTO_TCP)
 		return 0;
+	if (rec->state == SOCKREC_LISTEN)
+		portset_add(&s->listening, rec->lport);
 	if (rec->state == SOCKREC_LISTEN || rec->state == SOCKREC_BOUND_INACTIVE)
 		return socklist_append(&s->listeners, rec);
 	if (rec->state == SOCKREC_CLOSE || rec->state == 0 || rec->state > SOCKREC_STATE_MAX)
 		return 0;
 	s->n_tcp_other++;
-	if ((held_ports && portset_contains(held_ports, rec->lport)) ||
+	if ((held_ports && portset_contains(held_ports, rec->lport) &&
+	     !portset_contains(&s->listening, rec->lport)) ||
 	    sockrec_is_self_connected(rec))
 		return socklist_append(&s->held, rec);
 	return 0;
+}
+
+/* Drop the kept sockets whose port a listener read after them turned out to have. */
+static void drop_listened(struct sockets *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->held.n; i++)
+		if (sockrec_is_self_connected(&s->held.v[i]) ||
+		    !portset_contains(&s->listening, s->held.v[i].lport))
+			s->held.v[n++] = s->held.v[i];
+	s->held.n = n;
 }
 
 static int read_netlink(const struct root *r, const struct portset *held_ports,
@@ -183,11 +199,13 @@ static int run_backend(const struct root *r, enum sockets_backend b,
 	struct sockets s = { .backend = b };
 	int k;
 
+	portset_clear(&s.listening);
 	k = backend_ops[b].read(r, held_ports, notes, &s, reterr_what);
 	if (k < 0) {
 		sockets_done(&s);
 		return k;
 	}
+	drop_listened(&s);
 	*ret = s;
 	return 0;
 }

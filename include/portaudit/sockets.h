@@ -64,6 +64,7 @@ struct sockets {
 	struct socklist listeners;    /* TCP LISTEN and TCP bound-inactive sockets, v4 and v6 */
 	struct socklist udp;          /* every bound UDP socket, unconnected (7) or connected (1) */
 	struct socklist held;         /* other TCP sockets the filter kept (see sockets_read) */
+	struct portset listening;     /* local ports of the TCP LISTEN sockets */
 	uint64_t n_tcp_other;         /* how many other TCP sockets were seen, kept or not */
 	bool bound_inactive;          /* bound-inactive TCP sockets were dumped; false: invisible
 				       * (old kernel, or procfs) */
@@ -102,8 +103,11 @@ bool sockrec_is_self_connected(const struct sockrec *s) _pure_;
  * a note saying why.  Offline root: procfs below the root (<root>/proc/net/tcp,
  * tcp6, udp, udp6; a missing file is a note).  held_ports (may be NULL = empty):
  * a TCP socket that is neither LISTEN nor bound-inactive is kept in ->held when
- * its local port is in held_ports or it is self-connected; all others are only
- * counted.  Malformed procfs lines: note "FILE:LINE: ..., skipping".  Returns 0
+ * it is self-connected, or when its local port is in held_ports and no TCP
+ * socket listens on that port (one that does shares the port with its
+ * listener: an accepted connection, which holds nothing); all others are only
+ * counted.  So a server's connections are never kept, however many, and
+ * memory stays bounded by what the checks need (DESIGN §10).  Malformed procfs lines: note "FILE:LINE: ..., skipping".  Returns 0
  * and fills *ret, or a negative errno: -ENOMEM, or a procfs file that exists but
  * cannot be read (also noted) when procfs is the only source, or -ENOENT when
  * the live /proc/net has none of the four files.
@@ -141,7 +145,11 @@ int procnet_parse_buffer(const char *buf, size_t len, const char *file, int fami
  * sockets-proc.c are its two implementations).
  */
 
-/* Sort one record into s: the filter both backends share. Returns 0 or -ENOMEM. */
+/*
+ * Sort one record into s: the filter both backends share.  A TCP listener
+ * seen after the sockets on its port (procfs reads tcp before tcp6) is made up
+ * for by sockets_read().  Returns 0 or -ENOMEM.
+ */
 int sockets_add(struct sockets *s, const struct portset *held_ports, const struct sockrec *rec);
 
 /*

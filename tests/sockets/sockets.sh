@@ -27,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-plan 34
+plan 35
 
 ip link set lo up || exit 1
 range=/proc/sys/net/ipv4/ip_local_port_range
@@ -68,6 +68,22 @@ ss_view() {
 			sub(/^FIN_WAIT_/, "FIN_WAIT", st)
 			print $1, st, addr($5), addr($6)
 		}' | sort
+}
+
+# kept FILE: the ss view FILE as sockets_read() keeps it with every port held: a TCP
+# socket neither listening nor self-connected on a port some TCP socket listens on
+# is an accepted connection, which holds nothing, and is left out.
+kept() {
+	awk '
+		function port(a) { n = split(a, p, ":"); return p[n] }
+		{ line[NR] = $0; proto[NR] = $1; st[NR] = $2; l[NR] = $3; r[NR] = $4 }
+		$1 == "tcp" && $2 == "LISTEN" { listened[port($3)] = 1 }
+		END {
+			for (i = 1; i <= NR; i++)
+				if (proto[i] != "tcp" || st[i] == "LISTEN" || l[i] == r[i] ||
+				    !(port(l[i]) in listened))
+					print line[i]
+		}' "$1"
 }
 
 # dump NAME ARGS...: sockdump's records into $tmp/NAME, notes into $tmp/NAME.err.
@@ -126,8 +142,10 @@ is "$(cat "$tmp/pf.err")" "" "procfs: no notes"
 ss_view >"$tmp/ss"
 echo "# ss: $(wc -l <"$tmp/ss") sockets; netlink: $(grep '^#' "$tmp/nl"); procfs: $(grep '^#' "$tmp/pf")"
 
-is "$(tuples nl)" "$(cat "$tmp/ss")" "netlink and ss list the same sockets"
-is "$(tuples pf)" "$(cat "$tmp/ss")" "procfs and ss list the same sockets"
+is "$(tuples nl)" "$(kept "$tmp/ss")" "netlink and ss list the same sockets (connections on listened ports left out)"
+is "$(tuples pf)" "$(kept "$tmp/ss")" "procfs and ss list the same sockets (connections on listened ports left out)"
+is "$(awk '$1 == "tcp" && $2 == "ESTABLISHED" && $3 ~ /:500[023]$/' "$tmp/ss" | wc -l)" 4 \
+	"ss shows the 4 accepted connections on the listened ports 5000, 5002 and 5003 that are left out"
 # Beyond ss's fields: the same uid and inode for every socket.
 is "$(awk '!/^#/ && $3 != "BOUND_INACTIVE" { print $1, $2, $3, $4, $5, $7, $8 }' "$tmp/nl" | sort)" \
 	"$(awk '!/^#/ { print $1, $2, $3, $4, $5, $7, $8 }' "$tmp/pf" | sort)" \
@@ -158,8 +176,8 @@ is "$(v6only nl udp '[::]:5302') $(v6only nl udp '[::]:5303')" "v6only=0 v6only=
 is "$(awk '!/^#/ && $4 !~ /^\[/ && $6 != "v6only=-"' "$tmp/nl")" "" \
 	"netlink: no v6only on IPv4 records"
 is "$(awk '!/^#/ && $6 != "v6only=-"' "$tmp/pf")" "" "procfs: v6only unknown everywhere"
-contains "$(cat "$tmp/nl")" "held tcp ESTABLISHED [::ffff:127.0.0.1]:5003 [::ffff:127.0.0.1]:" \
-	"netlink: the IPv4 client of the dual-stack listener, v4-mapped"
+is "$(grep -c '^held tcp ESTABLISHED [^ ]*:500[023] ' "$tmp/nl" "$tmp/pf" | sed 's/.*://' | tr '\n' ' ')" "0 0 " \
+	"neither backend keeps an accepted connection, even the IPv4 one of the dual-stack listener (in tcp6, read after tcp)"
 
 dump auto
 is "$(summary auto backend)" "netlink" "the live root reads over netlink"

@@ -408,6 +408,7 @@ static void test_filter(void **state)
 
 	portset_clear(&held);
 	portset_add(&held, 41000);
+	portset_add(&held, 41002);
 
 	r = rec(AF_INET, PROTO_TCP, SOCKREC_LISTEN, "0.0.0.0", 41000, "0.0.0.0", 0);
 	assert_int_equal(sockets_add(&s, &held, &r), 0);
@@ -416,7 +417,13 @@ static void test_filter(void **state)
 	/* A TCP socket in CLOSE is in no table a backend reads: dropped, not counted. */
 	r = rec(AF_INET, PROTO_TCP, SOCKREC_CLOSE, "0.0.0.0", 41000, "0.0.0.0", 0);
 	assert_int_equal(sockets_add(&s, &held, &r), 0);
+	/* On a held port that a TCP socket listens on: an accepted connection, not kept. */
 	r = rec(AF_INET, PROTO_TCP, SOCKREC_TIME_WAIT, "127.0.0.1", 41000, "127.0.0.1", 80);
+	assert_int_equal(sockets_add(&s, &held, &r), 0);
+	r = rec(AF_INET6, PROTO_TCP, 1, "::1", 41000, "::1", 50000);
+	assert_int_equal(sockets_add(&s, &held, &r), 0);
+	/* On a held port nothing listens on: kept. */
+	r = rec(AF_INET, PROTO_TCP, SOCKREC_TIME_WAIT, "127.0.0.1", 41002, "127.0.0.1", 80);
 	assert_int_equal(sockets_add(&s, &held, &r), 0);
 	r = rec(AF_INET, PROTO_TCP, 8 /* CLOSE_WAIT */, "127.0.0.1", 41001, "127.0.0.1", 80);
 	assert_int_equal(sockets_add(&s, &held, &r), 0);
@@ -437,10 +444,10 @@ static void test_filter(void **state)
 	assert_int_equal(s.udp.n, 2);
 	assert_int_equal(s.udp.v[0].lport, 53);
 	assert_int_equal(s.udp.v[1].lport, 41000);
-	assert_int_equal(s.n_tcp_other, 4);
+	assert_int_equal(s.n_tcp_other, 6);
 	assert_int_equal(s.held.n, 2);
 	assert_int_equal(s.held.v[0].state, SOCKREC_TIME_WAIT);
-	assert_int_equal(s.held.v[0].lport, 41000);
+	assert_int_equal(s.held.v[0].lport, 41002);
 	assert_true(sockrec_is_self_connected(&s.held.v[1]));
 	sockets_done(&s);
 	assert_null(s.listeners.v);
