@@ -104,6 +104,18 @@ static int refuse(const struct fix_plan *p, struct fix_result *res)
 	return diag_add(&res->problems, res->fragment_shown, 0, 0, "%s: %s", verb, why);
 }
 
+/*
+ * Whether the fragment's path holds exactly the new text: root_replace_file()
+ * can fail after its rename, when only the directory's fsync is left.
+ */
+static bool in_place(const struct root *r, const struct fix_plan *p)
+{
+	_cleanup_(fix_current_done) struct fix_current c = { 0 };
+
+	return fix_read_current(r, &c) == 0 && c.kind == FIX_CURRENT_FILE && c.error == 0 &&
+	       c.len == p->len && memcmp(c.text, p->text, p->len) == 0;
+}
+
 static int write_fragment(const struct root *r, const struct fix_plan *p,
 			  struct fix_result *res)
 {
@@ -124,6 +136,12 @@ static int write_fragment(const struct root *r, const struct fix_plan *p,
 			hint = ": the file system is full";
 		else if (k == -ELOOP)
 			hint = ": a symlink is in the way, and portaudit never writes through one";
+		if (in_place(r, p)) {
+			res->written = true;
+			return diag_add(&res->problems, res->fragment_shown, 0, 0,
+					"written, but cannot %s: %s%s; the new fragment is in place but may not survive a crash",
+					res->write_step, strerror(-k), hint);
+		}
 		return diag_add(&res->problems, res->fragment_shown, 0, 0,
 				"not written (cannot %s: %s%s); the previous fragment is unchanged",
 				res->write_step, strerror(-k), hint);
@@ -281,7 +299,7 @@ int fix_execute(const struct root *r, const struct fix_plan *p, struct fix_resul
 			return k;
 	}
 	/* Worth saying once the fragment is (or would be) in place. */
-	if (p->overridden[SYSCTLD_SYSTEMD] && !res->write_error) {
+	if (p->overridden[SYSCTLD_SYSTEMD] && (!res->write_error || res->written)) {
 		k = overridden(p, res);
 		if (k == -ENOMEM)
 			return k;
