@@ -210,6 +210,13 @@ static int check_live(const struct fix_plan *p, struct fix_result *res, int writ
 {
 	int k = write_k < 0 ? write_k : read_k;
 
+	if (write_k == 0 && read_k < 0) {
+		/* The kernel took the whole value (sysctl_write() succeeded): it is set. */
+		res->failed = true;
+		res->apply_error = read_k;
+		return diag_add(&res->problems, res->live_shown, 0, 0,
+				"written, but cannot read it back to verify it (%s)", strerror(-read_k));
+	}
 	if (k < 0) {
 		const char *hint = "";
 
