@@ -75,55 +75,13 @@ fi
 name=$2
 crash_case_enter "$name"
 
-new_inv=$tmp/new.yaml
-old_inv=$tmp/old.yaml
-new_set=40100,40200,40300-40302
-old_set=40200,40250-40251,40777
-other_set=40998
-foreign=40999
-inventory "$new_inv" 40100 40200 '"40300-40302"'
-inventory "$old_inv" 40200 '"40250-40251"' 40777
-
-# first_run INVENTORY FRAGMENT-SET LIVE-SET: a run from nothing, for the
-# fragment's comment header; its assignment and the live value must be the
-# sets pset computed (the first TAP line of a state).
-first_run() {
-	local inv=$1 want got rc
-	rm -f "$frag" "$frag_temp"
-	echo >"$reserved_proc"
-	"$PORTAUDIT" --fix -c "$inv" >"$tmp/out.$name" 2>&1
-	rc=$?
-	frag_header=$(fragment_header "$frag")
-	fragment_text want "$2"
-	slurp got "$frag"
-	is_0_or_1 "$rc" && [ "$got" = "$want" ] && [ "$(cat "$reserved_proc")" = "$(pset norm "$3")" ]
-	ok $? "$name: a plain --fix from nothing writes exactly the fragment for $2 and sets $3 live"
-}
-
-is_0_or_1() {
-	[ "$1" = 0 ] || [ "$1" = 1 ]
-}
+crash_inventories
 
 # How a state starts, and the new state every run must reach.
 etc_dev=''
 case $name in
-fresh)
-	first_run "$new_inv" "$new_set" "$new_set"
-	old_frag_absent=1 old_frag='' old_live='' stale_temp=''
-	fragment_text new_frag "$new_set"
-	new_live=$(pset norm "$new_set")
-	;;
-replace)
-	echo "net.ipv4.ip_local_reserved_ports = $other_set" >/run/sysctl.d/50-other.conf
-	first_run "$old_inv" "$old_set,$other_set" "$old_set"
-	old_frag_absent='' stale_temp=$'net.ipv4.ip_local_reserved_ports = 1\n# torn'
-	slurp old_frag "$frag"
-	old_live=$(pset norm "$old_set,$other_set,$foreign")
-	fragment_text new_frag "$new_set,$other_set"
-	# live after = (live - (previous - others - D)) ∪ D (include/portaudit/fix.h)
-	new_live=$(pset union "$(pset minus "$old_live" \
-		"$(pset minus "$(pset minus "$old_set,$other_set" "$other_set")" "$new_set")")" \
-		"$new_set")
+fresh | replace)
+	state_"$name"
 	;;
 nodir)
 	# /etc becomes an overlay whose upper layer is a tmpfs of ours (as in
@@ -149,7 +107,7 @@ nodir)
 	fi
 	old_frag_absent=1 old_frag='' old_live=$foreign stale_temp=''
 	fragment_text new_frag "$new_set"
-	new_live=$(pset norm "$new_set,$foreign")
+	new_live=$(live_after "$old_live" "" "" "$new_set")
 	;;
 *)
 	bail "unknown case $name"
@@ -176,31 +134,7 @@ start
 strace -f -o "$tmp/trace.$name" "$PORTAUDIT" --fix -c "$new_inv" >"$tmp/out.$name" 2>&1
 rc=$?
 observe
-# One target a line: NAME OCCURRENCE AFTER-TEMP NEXT-UNLINKAT CALL.  The
-# region is the lock (its open and flock) and everything from the first
-# lookup of the fragment's directory for fix_read_current() (root_lstat()
-# opens it O_PATH) to the report's first write to stdout or stderr.  Memory
-# calls are left out: the kernel's brk never fails with an errno (it returns
-# the old break), so an injected one corrupts glibc's heap instead of testing
-# portaudit, and running out of memory is a matter for an allocation-failure
-# build, not for the write path.
-awk '
-	$2 !~ /^[a-z_0-9]+\(/ { next }
-	{
-		sc = $2; sub(/\(.*/, "", sc); n[sc]++
-		call = $0; sub(/^[0-9]+ +/, "", call); sub(/ += .*$/, "", call)
-		if (length(call) > 70) call = substr(call, 1, 67) "..."
-	}
-	sc ~ /^(brk|mmap|munmap|mremap|mprotect|madvise)$/ { next }
-	sc == "openat2" && /"run\/portaudit\.lock"/ { lock = 1; print sc, n[sc], 0, 0, call; next }
-	sc == "flock" && lock && !fix { print sc, n[sc], 0, 0, call; next }
-	sc == "openat2" && lock && /"etc\/sysctl\.d", \{flags=[^}]*O_PATH/ { fix = 1 }
-	!fix { next }
-	$2 ~ /^write\([12],/ || sc == "exit_group" { exit }
-	{ print sc, n[sc], temp + 0, n["unlinkat"] + 1, call }
-	sc == "openat" && /\.tmp"/ && /O_CREAT/ { temp = 1 }
-	sc ~ /^rename/ { temp = 0 }
-' "$tmp/trace.$name" >"$tmp/targets.$name"
+trace_targets "$tmp/trace.$name" >"$tmp/targets.$name"
 found=$(awk '{ c[$1]++ } END { for (s in c) printf "%s:%d ", s, c[s] }' "$tmp/targets.$name")
 missing=''
 want=$write_path
@@ -259,7 +193,7 @@ kind_of() {
 	esac
 }
 
-while read -r sc occ after next_unlink call; do
+while read -r sc occ _ _ _ _ _ call; do
 	kind=$(kind_of "$sc")
 	list=${errnos[$sc]:-${errnos[other]}}
 	for e in $list; do
@@ -282,7 +216,7 @@ done
 # --- a failure after the temporary file exists, and of its removal -------------
 
 double=0 double_bad=0 double_why=''
-while read -r sc occ after next_unlink call; do
+while read -r sc occ after next_unlink _ _ _ call; do
 	[ "$after" = 1 ] || continue
 	start
 	strace -f -o /dev/null -e "inject=$sc:error=EIO:when=$occ" \

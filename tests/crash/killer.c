@@ -5,8 +5,9 @@
  * has exited by then; then wait until every process of it is gone (this
  * helper is their subreaper, so a killed strace's tracee is reaped here too,
  * and nothing of the run is still in a system call when the caller looks at
- * what it left).  Prints one line: "killed US", "exit STATUS US" or
- * "signal N US", US being the microseconds from the fork to the kill or exit.
+ * what it left).  COMMAND's output goes to stderr; stdout gets one line:
+ * "killed US", "exit STATUS US" or "signal N US", US being the microseconds
+ * from the fork to the kill or the exit.
  * A test helper for tests/crash/kill.sh, not a test.
  */
 #include <errno.h>
@@ -56,6 +57,9 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	if (pid == 0) {
+		/* Its output goes to stderr: stdout carries only the verdict. */
+		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(127);
 		setpgid(0, 0);
 		execvp(argv[2], argv + 2);
 		_exit(127);

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # its globals are for the scripts that source it
 # Shared by the tests/crash scripts.  Each case runs in mount and network
 # namespaces of its own, whose sysctl.d directories, /run and /etc/sysctl.conf
 # are scratch mounts (tests/fixns/lib.sh), and continues the script's TAP
@@ -27,8 +28,9 @@ crash_preflight() {
 	done
 	[ -x "$killer" ] || bail "$killer is not built"
 	[ -x "$PORTAUDIT" ] || bail "$PORTAUDIT is not built"
-	[ -f /etc/sysctl.conf ] && [ -d /etc/sysctl.d ] ||
+	if [ ! -f /etc/sysctl.conf ] || [ ! -d /etc/sysctl.d ]; then
 		bail "/etc/sysctl.conf or /etc/sysctl.d is missing, so neither can be covered"
+	fi
 }
 
 # crash_case NAME: run "$0 --case NAME" in new mount and network namespaces
@@ -59,8 +61,9 @@ crash_case_enter() {
 	trap crash_case_exit EXIT
 	trap 'exit 1' INT TERM
 	fixns_cover "$tmp/sysctl.conf.$1" || bail "case $1: could not cover the sysctl.d directories"
-	ip link set lo up && echo "$live_range" >"$range_proc" ||
+	if ! { ip link set lo up && echo "$live_range" >"$range_proc"; }; then
 		bail "case $1: cannot set up the network namespace"
+	fi
 }
 
 crash_case_exit() {
@@ -200,4 +203,108 @@ fix_failed_line() {
 		esac
 	done <<<"$1"
 	return 1
+}
+
+is_0_or_1() {
+	[ "$1" = 0 ] || [ "$1" = 1 ]
+}
+
+# live_after LIVE PREVIOUS OTHERS D: the live value --fix leaves behind,
+# (live - (previous - others - D)) ∪ D (include/portaudit/fix.h).
+live_after() {
+	pset union "$(pset minus "$1" "$(pset minus "$(pset minus "$2" "$3")" "$4")")" "$4"
+}
+
+# The sets of the start states, and inventories for the new and the old one.
+new_set=40100,40200,40300-40302
+old_set=40200,40250-40251,40777
+other_set=40998
+foreign=40999
+crash_inventories() {
+	new_inv=$tmp/new.yaml
+	old_inv=$tmp/old.yaml
+	inventory "$new_inv" 40100 40200 '"40300-40302"'
+	inventory "$old_inv" 40200 '"40250-40251"' 40777
+}
+
+# first_run INVENTORY FRAGMENT-SET LIVE-SET: a run from nothing, for the
+# fragment's comment header; its assignment and the live value must be the
+# sets pset computed (a TAP line).
+first_run() {
+	local inv=$1 want got rc
+	rm -f "$frag" "$frag_temp"
+	echo >"$reserved_proc"
+	"$PORTAUDIT" --fix -c "$inv" >"$tmp/first.$name" 2>&1
+	rc=$?
+	frag_header=$(fragment_header "$frag")
+	fragment_text want "$2"
+	slurp got "$frag"
+	is_0_or_1 "$rc" && [ "$got" = "$want" ] && [ "$(cat "$reserved_proc")" = "$(pset norm "$3")" ]
+	ok $? "$name: a plain --fix from nothing writes exactly the fragment for $2 and sets $3 live"
+}
+
+# Start states (one TAP line each, from first_run), and the new state every
+# run from them must reach with new_inv:
+# fresh: no fragment; the live value holds a port someone else reserved.
+state_fresh() {
+	first_run "$new_inv" "$new_set" "$new_set"
+	old_frag_absent=1 old_frag='' old_live=$foreign stale_temp=''
+	fragment_text new_frag "$new_set"
+	new_live=$(live_after "$old_live" "" "" "$new_set")
+}
+
+# replace: the fragment an older inventory gave, which also carries a port
+# another file reserves; that port, the old set and someone else's port live;
+# a torn temporary file of a crashed run.
+state_replace() {
+	echo "net.ipv4.ip_local_reserved_ports = $other_set" >/run/sysctl.d/50-other.conf
+	first_run "$old_inv" "$old_set,$other_set" "$old_set"
+	old_frag_absent='' stale_temp=$'net.ipv4.ip_local_reserved_ports = 1\n# torn'
+	slurp old_frag "$frag"
+	old_live=$(pset norm "$old_set,$other_set,$foreign")
+	fragment_text new_frag "$new_set,$other_set"
+	new_live=$(live_after "$old_live" "$old_set,$other_set" "$other_set" "$new_set")
+}
+
+# trace_targets TRACE: the system calls of the write path in an strace -f
+# output, one a line:
+#   NAME OCCURRENCE AFTER-TEMP NEXT-UNLINKAT FRAG LIVE TEMP CALL
+# OCCURRENCE counts the calls of that name from the start (strace's when=N);
+# AFTER-TEMP is 1 from the creation of the temporary file to its rename;
+# NEXT-UNLINKAT is the occurrence the next unlinkat would have; FRAG LIVE TEMP
+# is the state a run stopped at the entry of this call leaves (old | new,
+# old | new, start | other | none); CALL is the call, cut short.
+# The write path is the lock (its open and flock) and everything from the
+# first lookup of the fragment's directory for fix_read_current()
+# (root_lstat() opens it O_PATH) to the report's first write to stdout or
+# stderr.  Memory calls are left out: the kernel's brk never fails with an
+# errno (it returns the old break), so an injected one corrupts glibc's heap
+# instead of testing portaudit, and running out of memory is a matter for an
+# allocation-failure build, not for the write path.
+trace_targets() {
+	awk '
+	$2 !~ /^[a-z_0-9]+\(/ { next }
+	{
+		sc = $2; sub(/\(.*/, "", sc); n[sc]++
+		call = $0; sub(/^[0-9]+ +/, "", call); sub(/ += .*$/, "", call)
+		if (length(call) > 70) call = substr(call, 1, 67) "..."
+		ret = $0; sub(/.* = /, "", ret); sub(/ .*/, "", ret)
+	}
+	sc ~ /^(brk|mmap|munmap|mremap|mprotect|madvise)$/ { next }
+	sc == "openat2" && /"run\/portaudit\.lock"/ { lock = 1; target(); next }
+	sc == "flock" && lock && !fix { target(); next }
+	sc == "openat2" && lock && /"etc\/sysctl\.d", \{flags=[^}]*O_PATH/ { fix = 1 }
+	!fix { next }
+	$2 ~ /^write\([12],/ || sc == "exit_group" { exit }
+	{ target() }
+	sc == "openat2" && /ip_local_reserved_ports/ && /O_WRONLY/ { live_fd = ret }
+	sc == "write" && live_fd != "" && $2 == "write(" live_fd "," { live = 1 }
+	sc == "unlinkat" && /\.tmp"/ { stale_gone = 1 }
+	sc == "openat" && /\.tmp"/ && /O_CREAT/ { temp = 1 }
+	sc ~ /^rename/ { temp = 0; renamed = 1 }
+	function target() {
+		print sc, n[sc], temp + 0, n["unlinkat"] + 1, renamed ? "new" : "old",
+			live ? "new" : "old", temp ? "other" : stale_gone ? "none" : "start", call
+	}
+	' "$1"
 }
