@@ -104,6 +104,18 @@ static int refuse(const struct fix_plan *p, struct fix_result *res)
 	return diag_add(&res->problems, res->fragment_shown, 0, 0, "%s: %s", verb, why);
 }
 
+/*
+ * Whether the fragment's path holds exactly the new text: root_replace_file()
+ * can fail after its rename, when only the directory's fsync is left.
+ */
+static bool in_place(const struct root *r, const struct fix_plan *p)
+{
+	_cleanup_(fix_current_done) struct fix_current c = { 0 };
+
+	return fix_read_current(r, &c) == 0 && c.kind == FIX_CURRENT_FILE && c.error == 0 &&
+	       c.len == p->len && memcmp(c.text, p->text, p->len) == 0;
+}
+
 static int write_fragment(const struct root *r, const struct fix_plan *p,
 			  struct fix_result *res)
 {
@@ -124,6 +136,12 @@ static int write_fragment(const struct root *r, const struct fix_plan *p,
 			hint = ": the file system is full";
 		else if (k == -ELOOP)
 			hint = ": a symlink is in the way, and portaudit never writes through one";
+		if (in_place(r, p)) {
+			res->written = true;
+			return diag_add(&res->problems, res->fragment_shown, 0, 0,
+					"written, but cannot %s: %s%s; the new fragment is in place but may not survive a crash",
+					res->write_step, strerror(-k), hint);
+		}
 		return diag_add(&res->problems, res->fragment_shown, 0, 0,
 				"not written (cannot %s: %s%s); the previous fragment is unchanged",
 				res->write_step, strerror(-k), hint);
@@ -132,24 +150,73 @@ static int write_fragment(const struct root *r, const struct fix_plan *p,
 	return 0;
 }
 
-/* Write the live value, read it back and compare. */
-static int apply_live(const struct root *r, const struct fix_plan *p, struct fix_result *res)
+/* The ports the plan releases from the live value (only the current fragment reserves them). */
+static struct portset released(const struct fix_plan *p)
 {
-	_cleanup_free_ char *value = NULL, *back = NULL;
-	size_t len, blen;
-	int k;
+	struct portset set = p->live_before;
 
-	res->apply_attempted = true;
+	portset_subtract(&set, &p->live_after);
+	return set;
+}
+
+/*
+ * The live value could not be written (error k) and the plan releases ports:
+ * the current fragment, the only record of them, stays (see fix_execute()).
+ */
+static int keep_record(const struct fix_plan *p, struct fix_result *res, int k)
+{
+	struct portset set = released(p);
+	char list[128];
+
+	res->failed = true;
+	res->write_error = k;
+	res->write_step = "keep the record of the ports to release";
+	portset_format_cut(&set, list, sizeof(list));
+	return diag_add(&res->problems, res->fragment_shown, 0, 0,
+			"not written, since the live value could not be set and this fragment is the only record of %s, which portaudit reserved and releases; the previous fragment is unchanged, and the next run that can set the live value finishes both",
+			list);
+}
+
+/* Write the live value from offset 0 (sysctl_write() resumes after a short count). */
+static int write_live(const struct root *r, const struct fix_plan *p)
+{
+	_cleanup_free_ char *value = NULL;
+	size_t len;
+
 	/* With its newline: the kernel ignores an empty write instead of clearing the set. */
 	if (portset_format_kernel(&p->live_after, &value, &len) < 0)
 		return -ENOMEM;
-	k = sysctl_write(r, SYSCTL_RESERVED_PORTS, value, len);
-	if (k == 0)
-		k = sysctl_read(r, SYSCTL_RESERVED_PORTS, &back, &blen);
+	return sysctl_write(r, SYSCTL_RESERVED_PORTS, value, len);
+}
+
+/* Read the live value back into res->live_read. */
+static int read_live(const struct root *r, struct fix_result *res)
+{
+	_cleanup_free_ char *back = NULL;
+	size_t blen;
+	int k;
+
+	k = sysctl_read(r, SYSCTL_RESERVED_PORTS, &back, &blen);
 	if (k == 0 && portset_parse(back, blen, &res->live_read, NULL) < 0)
 		k = -EBADMSG;
-	if (k == -ENOMEM)
-		return k;
+	return k;
+}
+
+/*
+ * Judge the live write (write_k) and its read-back (read_k) once the fragment
+ * is dealt with, so that a problem can say whether the fragment was written.
+ */
+static int check_live(const struct fix_plan *p, struct fix_result *res, int write_k, int read_k)
+{
+	int k = write_k < 0 ? write_k : read_k;
+
+	if (write_k == 0 && read_k < 0) {
+		/* The kernel took the whole value (sysctl_write() succeeded): it is set. */
+		res->failed = true;
+		res->apply_error = read_k;
+		return diag_add(&res->problems, res->live_shown, 0, 0,
+				"written, but cannot read it back to verify it (%s)", strerror(-read_k));
+	}
 	if (k < 0) {
 		const char *hint = "";
 
@@ -198,32 +265,60 @@ static int overridden(const struct fix_plan *p, struct fix_result *res)
 
 int fix_execute(const struct root *r, const struct fix_plan *p, struct fix_result *res)
 {
-	int k = 0;
+	bool apply = !res->dry_run && !res->no_apply && !res->offline;
+	int k = 0, write_k = 0, read_k = 0;
 
 	res->plan = p;
 	if (p->skip != FIX_SKIP_NONE)
 		return 0;
+	/*
+	 * The live value goes first.  live_after releases the ports only the current
+	 * fragment reserves, and that fragment is the only record of them: replaced
+	 * before they are released, by a run that then fails or is killed, it would
+	 * leave them reserved until the next boot, since the next run reads the new
+	 * fragment and no longer knows them.  Written first, the next run still reads
+	 * the old fragment, plans the same live value and writes the fragment.
+	 */
+	if (apply && p->live_changed) {
+		res->apply_attempted = true;
+		write_k = write_live(r, p);
+		if (write_k == 0)
+			read_k = read_live(r, res);
+		if (write_k == -ENOMEM || read_k == -ENOMEM)
+			return -ENOMEM;
+	}
 	if (p->text && p->fragment_changed) {
 		k = refuse(p, res);
-		if (k == 0 && !res->failed && !res->dry_run)
-			k = write_fragment(r, p, res);
+		if (k == 0 && !res->failed && !res->dry_run) {
+			struct portset set = released(p);
+
+			/*
+			 * Replaced now, it would forget them while they are still
+			 * reserved; a fragment is still written when nothing is
+			 * released (a read-only /proc/sys in a container).
+			 */
+			if (write_k < 0 && !portset_is_empty(&set))
+				k = keep_record(p, res, write_k);
+			else
+				k = write_fragment(r, p, res);
+		}
 		if (k == -ENOMEM)
 			return k;
 	}
 	/* Worth saying once the fragment is (or would be) in place. */
-	if (p->overridden[SYSCTLD_SYSTEMD] && !res->write_error) {
+	if (p->overridden[SYSCTLD_SYSTEMD] && (!res->write_error || res->written)) {
 		k = overridden(p, res);
 		if (k == -ENOMEM)
 			return k;
 	}
-	if (res->dry_run || res->no_apply || res->offline)
+	if (!apply)
 		return 0;
 	if (!p->live_changed) {
 		res->applied = true;
 		res->live_read = p->live_after;
 		return 0;
 	}
-	return apply_live(r, p, res);
+	return check_live(p, res, write_k, read_k);
 }
 
 int fix_result_init(struct fix_result *res, const struct root *r, bool dry_run, bool no_apply)
