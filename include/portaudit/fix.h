@@ -194,14 +194,18 @@ int fix_read_current(const struct root *r, struct fix_current *ret);
 void fix_current_done(struct fix_current *c);
 
 /*
- * Carry the plan out: write the fragment if it changed (root_replace_file()),
- * then, unless res->no_apply or the root is an offline tree, write the live
- * value and read it back.  With res->dry_run nothing is written, and only what
- * would fail is found.  Each failure goes into res->problems and sets
- * res->failed: a fragment in the way, a failed step, a file that would still
- * override the fragment at the next boot.  The live value is written even when
- * the fragment could not be, since it protects the host until the next boot.
- * Returns 0 or -ENOMEM.
+ * Carry the plan out: unless res->no_apply or the root is an offline tree,
+ * write the live value and read it back; then write the fragment if it
+ * changed (root_replace_file()).  The live value goes first because the old
+ * fragment is the only record of the ports this run releases: if the live
+ * write fails (or the run is killed) while ports are to be released, the old
+ * fragment is kept, so that the next run can still release them; when
+ * nothing is released the fragment is written anyway.  The live value is
+ * written even when the fragment cannot be, since it protects the host until
+ * the next boot.  With res->dry_run nothing is written, and only what would
+ * fail is found.  Each failure goes into res->problems and sets res->failed:
+ * a fragment in the way, a failed step, a file that would still override the
+ * fragment at the next boot.  Returns 0 or -ENOMEM.
  */
 int fix_execute(const struct root *r, const struct fix_plan *p, struct fix_result *res);
 

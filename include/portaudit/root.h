@@ -71,8 +71,10 @@ int root_readlink(const struct root *r, const char *path, char **ret);
  * whole, fsync'ed, renamed over name, and the directory fsync'ed.  A missing
  * dir is created (0755) when its parent exists.  Neither dir nor name may be a
  * symlink: -ELOOP; name may be missing or a regular file, else -EEXIST.  On
- * failure the temporary file is removed, name is untouched, and *ret_step (when
- * given) names the step that failed.  Returns 0 or a negative errno.
+ * failure the temporary file is removed, *ret_step (when given) names the step
+ * that failed, and name is untouched, except when only the final fsync of the
+ * directory failed: then the new file is already in place (not yet durable).
+ * Returns 0 or a negative errno.
  */
 int root_replace_file(const struct root *r, const char *dir, const char *name, const char *temp,
 		      const void *data, size_t len, mode_t mode, const char **ret_step);
