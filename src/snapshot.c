@@ -44,9 +44,15 @@ static int read_kernel(const struct root *r, struct snapshot_kernel *k, char **r
 	if (ret < 0)
 		return kernel_error(r, SYSCTL_PORT_RANGE, read_error(ret), reterr_msg) ?: ret;
 	ret = sysctl_parse_port_range(range, &k->range_lo, &k->range_hi);
-	if (ret < 0)
-		return kernel_error(r, SYSCTL_PORT_RANGE, "not two port numbers 'min max'",
-				    reterr_msg) ?: ret;
+	if (ret < 0) {
+		char why[160], q[100];
+
+		while (len > 0 && range[len - 1] == '\n')
+			len--;
+		snprintf(why, sizeof(why), "expected two port numbers 'min max', min <= max, not '%s'",
+			 diag_quote(range, len, 24, q, sizeof(q)));
+		return kernel_error(r, SYSCTL_PORT_RANGE, why, reterr_msg) ?: ret;
+	}
 
 	ret = sysctl_read(r, SYSCTL_RESERVED_PORTS, &reserved, &len);
 	if (ret < 0)
