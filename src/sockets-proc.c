@@ -315,6 +315,9 @@ static int read_one(const struct root *r, size_t i, struct add_ctx *c, struct di
 		k = -errno;
 	if (k >= 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		k = -EBADFD;
+	/* A tree's file has its size (procfs says 0): too large is known before reading. */
+	if (k >= 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > PROCNET_FILE_MAX)
+		k = -EFBIG;
 	if (k >= 0)
 		k = root_read_fd(fd, 0, PROCNET_FILE_MAX, &buf, &len);
 	if (k < 0 && k != -ENOMEM &&
