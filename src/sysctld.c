@@ -188,7 +188,7 @@ int sysctld_parse_buffer(struct sysctld *c, size_t file, const char *buf, size_t
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0, pos = 0;
 	unsigned n = 0;
-	bool odd_eol = false;
+	bool odd_eol = false, stopped = false;
 
 	if (c->files && file < c->n_files)
 		shown = c->files[file].shown ? c->files[file].shown : c->files[file].path;
@@ -212,13 +212,14 @@ int sysctld_parse_buffer(struct sysctld *c, size_t file, const char *buf, size_t
 				odd_eol = true;
 			pos++;
 		}
-		if (l > SYSCTLD_LINE_MAX) {
+		/* procps's getline() reads on: the lines from here on are its alone. */
+		if (l > SYSCTLD_LINE_MAX && !stopped) {
+			stopped = true;
 			if (c->files && file < c->n_files)
 				c->files[file].systemd_stop_line = n;
 			diag_add(notes, shown, n, 0,
 				 "line longer than %u bytes: systemd-sysctl ignores the rest of the file",
 				 SYSCTLD_LINE_MAX);
-			break;
 		}
 		if (l + 1 > cap) {
 			char *b = realloc(line, l + 1);
