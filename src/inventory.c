@@ -898,6 +898,13 @@ static int handle_services(struct loader *l, void *target)
 				return -EINVAL;
 			continue;
 		}
+		if (inv->n_services >= INVENTORY_SERVICES_MAX) {
+			err(l, name_mark,
+			    "more than %u services in the inventory (list a service's ports as a range instead)",
+			    INVENTORY_SERVICES_MAX);
+			l->stop = true;
+			return -EINVAL;
+		}
 		if (inv->n_services * 10 >= inv->index->cap * 7 && index_grow(inv) < 0)
 			return l->oom = -ENOMEM;
 		memcpy(q, l->ev.data.scalar.value, l->ev.data.scalar.length);

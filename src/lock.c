@@ -39,11 +39,21 @@ int fix_lock(const struct root *r, unsigned timeout_ms, int *ret_fd, char **ret_
 	/* Never truncated or written: only its lock matters, so O_NOFOLLOW is enough. */
 	k = root_open(r, FIX_LOCK_PATH, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY, &fd);
 	if (k == -ENOENT || k == -EROFS || k == -EACCES) {
-		/* An offline tree without /run, or a read-only one: lock the directory written. */
+		const char *dir = FIX_FRAGMENT_DIR;
+		int why = k;
+
+		/*
+		 * An offline tree without /run, or a read-only one: lock the directory
+		 * written, or, when the fix is to create it, the root of the tree.
+		 */
+		k = root_open(r, dir, O_RDONLY | O_DIRECTORY, &fd);
+		if (k == -ENOENT) {
+			dir = "/";
+			k = root_open(r, dir, O_RDONLY | O_DIRECTORY, &fd);
+		}
 		if (asprintf(&note, "%s cannot be created (%s), so the lock is taken on %s",
-			     FIX_LOCK_PATH, strerror(-k), FIX_FRAGMENT_DIR) < 0)
+			     FIX_LOCK_PATH, strerror(-why), dir) < 0)
 			return -ENOMEM;
-		k = root_open(r, FIX_FRAGMENT_DIR, O_RDONLY | O_DIRECTORY, &fd);
 	}
 	if (k < 0)
 		return k;

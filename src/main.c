@@ -41,7 +41,7 @@ static int load_inventory(const struct options *opts, const struct root *root,
 	if (r < 0) {
 		_cleanup_free_ char *shown = root_display_path(root, "/etc/services");
 		fprintf(stderr, "portaudit: cannot read '%s': %s\n", shown ? shown : "/etc/services",
-			strerror(-r));
+			r == -EBADFD ? "not a regular file" : strerror(-r));
 		return r;
 	}
 	/* -c paths are the operator's, on this host, even with --root. */

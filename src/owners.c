@@ -159,7 +159,8 @@ static int read_comm(const struct root *r, pid_t pid, char comm[16])
 
 	comm[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	ret = root_open(r, path, O_RDONLY | O_NOCTTY, &fd);
+	/* O_NONBLOCK: a FIFO planted in an offline tree must not hang the open. */
+	ret = root_open(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd);
 	if (ret < 0)
 		return ret;
 	do

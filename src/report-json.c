@@ -621,12 +621,61 @@ int report_json_audit(const struct report_input *in, struct json_object **ret)
 	return 0;
 }
 
+/* The length of the valid UTF-8 sequence at s (RFC 3629), or 0 when it is none. */
+static size_t utf8_length(const unsigned char *s)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
 int report_json_print(struct json_object *obj, FILE *f)
 {
 	const char *text = json_object_to_json_string_ext(
 		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const unsigned char *p, *run;
 
-	if (!text || fputs(text, f) == EOF || fputc('\n', f) == EOF)
+	if (!text)
+		return -EIO;
+	/*
+	 * JSON text is UTF-8 (RFC 8259 §8.1), but json-c copies the bytes of a string
+	 * as they are: a file name or a sysctl.d value in Latin-1 made the output
+	 * invalid.  Such bytes can only be inside strings (json-c writes everything
+	 * else in ASCII), so each becomes the escape of U+FFFD there.
+	 */
+	for (p = run = (const unsigned char *)text;;) {
+		size_t n = *p ? utf8_length(p) : 1;
+
+		if (*p && n > 0) {
+			p += n;
+			continue;
+		}
+		if (fwrite(run, 1, (size_t)(p - run), f) != (size_t)(p - run))
+			return -EIO;
+		if (!*p)
+			break;
+		if (fputs("\\ufffd", f) == EOF)
+			return -EIO;
+		run = ++p;
+	}
+	if (fputc('\n', f) == EOF)
 		return -EIO;
 	return 0;
 }

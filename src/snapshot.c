@@ -27,6 +27,12 @@ static int kernel_error(const struct root *r, const char *key, const char *why, 
 	return 0;
 }
 
+/* Why a sysctl could not be read; sysctl_read() says -EBADFD for a FIFO or a device. */
+static const char *read_error(int err)
+{
+	return err == -EBADFD ? "not a regular file" : strerror(-err);
+}
+
 static int read_kernel(const struct root *r, struct snapshot_kernel *k, char **reterr_msg)
 {
 	_cleanup_free_ char *range = NULL, *reserved = NULL, *unpriv = NULL;
@@ -36,15 +42,21 @@ static int read_kernel(const struct root *r, struct snapshot_kernel *k, char **r
 
 	ret = sysctl_read(r, SYSCTL_PORT_RANGE, &range, &len);
 	if (ret < 0)
-		return kernel_error(r, SYSCTL_PORT_RANGE, strerror(-ret), reterr_msg) ?: ret;
+		return kernel_error(r, SYSCTL_PORT_RANGE, read_error(ret), reterr_msg) ?: ret;
 	ret = sysctl_parse_port_range(range, &k->range_lo, &k->range_hi);
-	if (ret < 0)
-		return kernel_error(r, SYSCTL_PORT_RANGE, "not two port numbers 'min max'",
-				    reterr_msg) ?: ret;
+	if (ret < 0) {
+		char why[160], q[100];
+
+		while (len > 0 && range[len - 1] == '\n')
+			len--;
+		snprintf(why, sizeof(why), "expected two port numbers 'min max', min <= max, not '%s'",
+			 diag_quote(range, len, 24, q, sizeof(q)));
+		return kernel_error(r, SYSCTL_PORT_RANGE, why, reterr_msg) ?: ret;
+	}
 
 	ret = sysctl_read(r, SYSCTL_RESERVED_PORTS, &reserved, &len);
 	if (ret < 0)
-		return kernel_error(r, SYSCTL_RESERVED_PORTS, strerror(-ret), reterr_msg) ?: ret;
+		return kernel_error(r, SYSCTL_RESERVED_PORTS, read_error(ret), reterr_msg) ?: ret;
 	ret = portset_parse(reserved, len, &k->reserved, &info);
 	if (ret < 0) {
 		char why[256];
@@ -123,7 +135,7 @@ int snapshot_gather(const struct root *r, const struct portset *held_ports, bool
 	if (k == -ENOMEM)
 		goto fail;
 	if (k < 0)
-		diag_add(&s.notes, "sockets", 0, 0, "not read: %s", strerror(-k));
+		diag_add(&s.notes, "sockets", 0, 0, "not read: %s", read_error(k));
 	s.have_sockets = k == 0;
 	*ret = s;
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "portaudit/sockets.h"
 
@@ -293,21 +294,35 @@ static int read_one(const struct root *r, size_t i, struct add_ctx *c, struct di
 {
 	_cleanup_free_ char *display = NULL, *buf = NULL;
 	_cleanup_close_ int fd = -1;
+	struct stat st;
 	size_t len;
 	int k;
 
 	display = root_display_path(r, procnet_files[i].path);
 	if (!display)
 		return -ENOMEM;
-	k = root_open(r, procnet_files[i].path, O_RDONLY, &fd);
+	/* O_NONBLOCK: a FIFO planted in an offline tree must not hang the open. */
+	k = root_open(r, procnet_files[i].path, O_RDONLY | O_NONBLOCK, &fd);
 	if (k == -ENOENT) {
 		k = diag_add(notes, display, 0, 0, "missing, its sockets are not listed");
 		return k == -ENOMEM ? k : 0;
 	}
+	/*
+	 * procfs files are regular; a FIFO or /dev/zero in a tree is no socket table
+	 * (a directory fails the read with EISDIR).
+	 */
+	if (k >= 0 && fstat(fd, &st) < 0)
+		k = -errno;
+	if (k >= 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		k = -EBADFD;
+	/* A tree's file has its size (procfs says 0): too large is known before reading. */
+	if (k >= 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > PROCNET_FILE_MAX)
+		k = -EFBIG;
 	if (k >= 0)
 		k = root_read_fd(fd, 0, PROCNET_FILE_MAX, &buf, &len);
 	if (k < 0 && k != -ENOMEM &&
-	    diag_add(notes, display, 0, 0, "cannot read: %s", strerror(-k)) == -ENOMEM)
+	    diag_add(notes, display, 0, 0, "cannot read: %s",
+		     k == -EBADFD ? "not a regular file" : strerror(-k)) == -ENOMEM)
 		return -ENOMEM;
 	if (k < 0)
 		return k;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "portaudit/sysctl.h"
@@ -47,11 +48,18 @@ int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t 
 	/* Worst case of ip_local_reserved_ports is 254738 bytes. */
 	size_t size = 512 * 1024;
 	_cleanup_close_ int fd = -1;
+	struct stat st;
 	int ret;
 
-	ret = open_key(r, key, O_RDONLY, &fd);
+	/* O_NONBLOCK: a FIFO planted in an offline tree must not hang the open. */
+	ret = open_key(r, key, O_RDONLY | O_NONBLOCK, &fd);
 	if (ret < 0)
 		return ret;
+	/* /proc/sys files are regular; a FIFO or a device in a tree is no value. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
 
 	for (;;) {
 		_cleanup_free_ char *buf = malloc(size + 1);

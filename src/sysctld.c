@@ -188,7 +188,7 @@ int sysctld_parse_buffer(struct sysctld *c, size_t file, const char *buf, size_t
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0, pos = 0;
 	unsigned n = 0;
-	bool odd_eol = false;
+	bool odd_eol = false, stopped = false;
 
 	if (c->files && file < c->n_files)
 		shown = c->files[file].shown ? c->files[file].shown : c->files[file].path;
@@ -212,13 +212,14 @@ int sysctld_parse_buffer(struct sysctld *c, size_t file, const char *buf, size_t
 				odd_eol = true;
 			pos++;
 		}
-		if (l > SYSCTLD_LINE_MAX) {
+		/* procps's getline() reads on: the lines from here on are its alone. */
+		if (l > SYSCTLD_LINE_MAX && !stopped) {
+			stopped = true;
 			if (c->files && file < c->n_files)
 				c->files[file].systemd_stop_line = n;
 			diag_add(notes, shown, n, 0,
 				 "line longer than %u bytes: systemd-sysctl ignores the rest of the file",
 				 SYSCTLD_LINE_MAX);
-			break;
 		}
 		if (l + 1 > cap) {
 			char *b = realloc(line, l + 1);
@@ -270,14 +271,51 @@ void sysctld_done(struct sysctld *c)
 	*c = (struct sysctld){ 0 };
 }
 
-/* The index of the file entry for path, added when new; SIZE_MAX on ENOMEM. */
-static size_t file_index(struct sysctld *c, const char *path)
+static int compare_path(const void *a, const void *b, void *userdata)
+{
+	const struct sysctld *c = userdata;
+
+	return strcmp(c->files[*(const size_t *)a].path, c->files[*(const size_t *)b].path);
+}
+
+/*
+ * The indexes of c's file entries sorted by path, for file_index(): a tool's
+ * listing looks up each of its files, and a linear search made a sysctl.d
+ * directory of 100,000 files take minutes.  NULL on ENOMEM.
+ */
+static size_t *paths_sorted(const struct sysctld *c)
+{
+	size_t *v = malloc((c->n_files ? c->n_files : 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < c->n_files; i++)
+		v[i] = i;
+	qsort_r(v, c->n_files, sizeof(*v), compare_path, (void *)c);
+	return v;
+}
+
+/*
+ * The index of the file entry for path, added when new; SIZE_MAX on ENOMEM.
+ * Entries are looked up among the first n_sorted, by sorted (paths_sorted()).
+ */
+static size_t file_index(struct sysctld *c, const size_t *sorted, size_t n_sorted,
+			 const char *path)
 {
 	struct sysctld_file *f;
+	size_t lo = 0, hi = n_sorted;
 
-	for (size_t i = 0; i < c->n_files; i++)
-		if (strcmp(c->files[i].path, path) == 0)
-			return i;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int k = strcmp(c->files[sorted[mid]].path, path);
+
+		if (k == 0)
+			return sorted[mid];
+		if (k < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	f = reallocarray(c->files, c->n_files + 1, sizeof(*f));
 	if (!f)
 		return SIZE_MAX;
@@ -388,7 +426,8 @@ static int list_tool(const struct root *r, struct sysctld *c, enum sysctld_tool 
 		     const char *const *dirs, size_t n_dirs, struct diag *notes)
 {
 	struct conffiles files = { 0 };
-	size_t bad = 0;
+	_cleanup_free_ size_t *sorted = NULL;
+	size_t bad = 0, n_sorted = c->n_files;
 	int k;
 
 	k = confdirs_list(r, dirs, n_dirs, ".conf", &files, &bad);
@@ -401,6 +440,12 @@ static int list_tool(const struct root *r, struct sysctld *c, enum sysctld_tool 
 		}
 		return k;
 	}
+	/* One listing names each path once: only earlier listings' entries can match. */
+	sorted = paths_sorted(c);
+	if (!sorted) {
+		conffiles_done(&files);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < files.n; i++) {
 		struct conffile *cf = &files.files[i];
 		const char *path = cf->path;
@@ -411,7 +456,7 @@ static int list_tool(const struct root *r, struct sysctld *c, enum sysctld_tool 
 		if (t == SYSCTLD_SYSTEMD && !cf->masked)
 			while (dangling(r, path) && shadowed && *shadowed)
 				path = *shadowed++;
-		idx = file_index(c, path);
+		idx = file_index(c, sorted, n_sorted, path);
 		if (idx == SIZE_MAX) {
 			conffiles_done(&files);
 			return -ENOMEM;
@@ -466,7 +511,7 @@ int sysctld_load(const struct root *r, const char *const *want, size_t n_want,
 	/* procps applies /etc/sysctl.conf once more, last, when it is a regular file. */
 	if (open_conf(r, SYSCTL_CONF, &fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		/* No directory lists this path, so the entry is a new one. */
-		size_t idx = file_index(&c, SYSCTL_CONF);
+		size_t idx = file_index(&c, NULL, 0, SYSCTL_CONF);
 
 		k = -ENOMEM;
 		if (idx == SIZE_MAX)

@@ -24,7 +24,8 @@ int sysctl_key_to_path(const char *key, char *buf, size_t size);
 /*
  * Read a sysctl's whole value with a single read from offset 0, since the
  * kernel produces it only on the first read (REFERENCE §1.3).  Returns 0 and a
- * NUL-terminated malloc'd value with its length, or a negative errno.
+ * NUL-terminated malloc'd value with its length, or a negative errno (-EBADFD:
+ * not a regular file).
  */
 int sysctl_read(const struct root *r, const char *key, char **ret_value, size_t *ret_len);
 
