@@ -433,8 +433,12 @@ int fix_diff(const char *a, size_t a_len, const char *b, size_t b_len, const cha
 	size_t i = 0, j = 0, w;
 	int k;
 
-	if ((a ? a_len : 0) == (b ? b_len : 0) && (a_len == 0 || memcmp(a, b, a_len) == 0) &&
-	    !a == !b) {
+	/* NULL is no file, whatever its length says: never handed to memcmp(). */
+	if (!a)
+		a_len = 0;
+	if (!b)
+		b_len = 0;
+	if (!a == !b && a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0)) {
 		*ret = strdup("");
 		return *ret ? 0 : -ENOMEM;
 	}
