@@ -411,6 +411,11 @@ static void buf_str(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+static void buf_done(struct buf *b)
+{
+	free(b->s);
+}
+
 /* One diff line: the marker, the line, and a newline (with the usual note when it had none). */
 static void diff_line(struct buf *b, char mark, const char *s, size_t len)
 {
@@ -501,7 +506,7 @@ int fix_plan_diff(const struct fix_plan *p, const char *fragment_shown, const ch
 	_cleanup_free_ char *frag = NULL, *live = NULL, *before = NULL, *after = NULL,
 			    *label = NULL;
 	const struct fix_current *c = p->current;
-	struct buf out = { 0 };
+	_cleanup_(buf_done) struct buf out = { 0 };
 	int k;
 
 	if (p->skip != FIX_SKIP_NONE) {
@@ -534,10 +539,8 @@ int fix_plan_diff(const struct fix_plan *p, const char *fragment_shown, const ch
 	}
 	if (!out.s)
 		buf_str(&out, "");
-	if (out.oom) {
-		free(out.s);
+	if (out.oom)
 		return -ENOMEM;
-	}
-	*ret = out.s;
+	*ret = TAKE_PTR(out.s);
 	return 0;
 }
