@@ -273,20 +273,20 @@ static bool scalar_has_nul(const struct loader *l)
 /* Parse an unsigned decimal without sign, blanks or leading zeros; -ERANGE above max. */
 static int parse_decimal(const char *s, size_t len, unsigned long max, unsigned long *ret)
 {
-	unsigned long v = 0;
+	uint64_t v = 0; /* ten digits: an unsigned long of 32 bits would wrap */
 
 	if (len == 0 || len > 10)
 		return len ? -ERANGE : -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (len > 1 && s[0] == '0')
 		return -EDOM;
 	if (v > max)
 		return -ERANGE;
-	*ret = v;
+	*ret = (unsigned long)v;
 	return 0;
 }
 
