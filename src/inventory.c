@@ -446,7 +446,7 @@ static int add_item(struct loader *l, struct inventory_service *svc, struct inve
 	struct inventory_item *n;
 
 	if (svc->n_items % 8 == 0) {
-		n = realloc(svc->items, (svc->n_items + 8) * sizeof(*n));
+		n = reallocarray(svc->items, svc->n_items + 8, sizeof(*n));
 		if (!n) {
 			free(item.name);
 			return l->oom = -ENOMEM;
@@ -918,7 +918,7 @@ static int handle_services(struct loader *l, void *target)
 		}
 		if (inv->n_services % 64 == 0) {
 			struct inventory_service *n =
-				realloc(inv->services, (inv->n_services + 64) * sizeof(*n));
+				reallocarray(inv->services, inv->n_services + 64, sizeof(*n));
 			if (!n)
 				return l->oom = -ENOMEM;
 			inv->services = n;
@@ -1101,7 +1101,7 @@ int inventory_parse_buffer(struct inventory *inv, const char *file, const char *
 	char **sources;
 
 	/* Messages and marks point at the file name for the inventory's lifetime. */
-	sources = realloc(inv->sources, (inv->n_sources + 1) * sizeof(*sources));
+	sources = reallocarray(inv->sources, inv->n_sources + 1, sizeof(*sources));
 	if (!sources)
 		return -ENOMEM;
 	inv->sources = sources;
