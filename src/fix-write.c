@@ -198,7 +198,7 @@ static int overridden(const struct fix_plan *p, struct fix_result *res)
 
 int fix_execute(const struct root *r, const struct fix_plan *p, struct fix_result *res)
 {
-	int k = 0;
+	int k;
 
 	res->plan = p;
 	if (p->skip != FIX_SKIP_NONE)
