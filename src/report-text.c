@@ -404,7 +404,7 @@ static void put_host(struct out *out, const struct report_input *in)
 	const struct snapshot *snap = in->snap;
 	const struct snapshot_kernel *k = &snap->kernel;
 	_cleanup_free_ char *reserved = NULL;
-	/* k->source is the --root path, which open(2) took, and "/proc/sys/net/ipv4". */
+	/* The --root path is under PATH_MAX (or it would not open), then /proc/sys/net/ipv4. */
 	char value[64], path[PATH_MAX + 64];
 
 	snprintf(value, sizeof(value), "%u %u", k->range_lo, k->range_hi);
