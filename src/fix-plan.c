@@ -411,6 +411,11 @@ static void buf_str(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+static void buf_done(struct buf *b)
+{
+	free(b->s);
+}
+
 /* One diff line: the marker, the line, and a newline (with the usual note when it had none). */
 static void diff_line(struct buf *b, char mark, const char *s, size_t len)
 {
@@ -433,8 +438,12 @@ int fix_diff(const char *a, size_t a_len, const char *b, size_t b_len, const cha
 	size_t i = 0, j = 0, w;
 	int k;
 
-	if ((a ? a_len : 0) == (b ? b_len : 0) && (a_len == 0 || memcmp(a, b, a_len) == 0) &&
-	    !a == !b) {
+	/* NULL is no file, whatever its length says: never handed to memcmp(). */
+	if (!a)
+		a_len = 0;
+	if (!b)
+		b_len = 0;
+	if (!a == !b && a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0)) {
 		*ret = strdup("");
 		return *ret ? 0 : -ENOMEM;
 	}
@@ -497,7 +506,7 @@ int fix_plan_diff(const struct fix_plan *p, const char *fragment_shown, const ch
 	_cleanup_free_ char *frag = NULL, *live = NULL, *before = NULL, *after = NULL,
 			    *label = NULL;
 	const struct fix_current *c = p->current;
-	struct buf out = { 0 };
+	_cleanup_(buf_done) struct buf out = { 0 };
 	int k;
 
 	if (p->skip != FIX_SKIP_NONE) {
@@ -530,10 +539,8 @@ int fix_plan_diff(const struct fix_plan *p, const char *fragment_shown, const ch
 	}
 	if (!out.s)
 		buf_str(&out, "");
-	if (out.oom) {
-		free(out.s);
+	if (out.oom)
 		return -ENOMEM;
-	}
-	*ret = out.s;
+	*ret = TAKE_PTR(out.s);
 	return 0;
 }

@@ -273,20 +273,20 @@ static bool scalar_has_nul(const struct loader *l)
 /* Parse an unsigned decimal without sign, blanks or leading zeros; -ERANGE above max. */
 static int parse_decimal(const char *s, size_t len, unsigned long max, unsigned long *ret)
 {
-	unsigned long v = 0;
+	uint64_t v = 0; /* ten digits: an unsigned long of 32 bits would wrap */
 
 	if (len == 0 || len > 10)
 		return len ? -ERANGE : -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (len > 1 && s[0] == '0')
 		return -EDOM;
 	if (v > max)
 		return -ERANGE;
-	*ret = v;
+	*ret = (unsigned long)v;
 	return 0;
 }
 
@@ -446,7 +446,7 @@ static int add_item(struct loader *l, struct inventory_service *svc, struct inve
 	struct inventory_item *n;
 
 	if (svc->n_items % 8 == 0) {
-		n = realloc(svc->items, (svc->n_items + 8) * sizeof(*n));
+		n = reallocarray(svc->items, svc->n_items + 8, sizeof(*n));
 		if (!n) {
 			free(item.name);
 			return l->oom = -ENOMEM;
@@ -925,7 +925,7 @@ static int handle_services(struct loader *l, void *target)
 		}
 		if (inv->n_services % 64 == 0) {
 			struct inventory_service *n =
-				realloc(inv->services, (inv->n_services + 64) * sizeof(*n));
+				reallocarray(inv->services, inv->n_services + 64, sizeof(*n));
 			if (!n)
 				return l->oom = -ENOMEM;
 			inv->services = n;
@@ -1108,7 +1108,7 @@ int inventory_parse_buffer(struct inventory *inv, const char *file, const char *
 	char **sources;
 
 	/* Messages and marks point at the file name for the inventory's lifetime. */
-	sources = realloc(inv->sources, (inv->n_sources + 1) * sizeof(*sources));
+	sources = reallocarray(inv->sources, inv->n_sources + 1, sizeof(*sources));
 	if (!sources)
 		return -ENOMEM;
 	inv->sources = sources;

@@ -174,7 +174,7 @@ static int report(const struct options *opts, const struct report_input *in)
 }
 
 /* How long --fix waits for a concurrent run to finish before giving up. */
-#define FIX_LOCK_TIMEOUT_MS 30000
+#define FIX_LOCK_TIMEOUT_MS 30000u
 
 /*
  * Plan the fix and, unless --dry-run, carry it out, then make the snapshot

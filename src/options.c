@@ -86,7 +86,7 @@ _printf_(2, 3) static int fail(struct options *opts, const char *fmt, ...)
 
 static int add_inventory(struct options *opts, const char *path)
 {
-	const char **n = realloc(opts->inventories, (opts->n_inventories + 2) * sizeof(*n));
+	const char **n = reallocarray(opts->inventories, opts->n_inventories + 2, sizeof(*n));
 
 	if (!n)
 		return fail(opts, "out of memory");

@@ -34,7 +34,7 @@ static int wanted_init(struct wanted *w, const uint64_t *inodes, size_t n)
 {
 	size_t k = 0;
 
-	w->inode = malloc(n * sizeof(*w->inode));
+	w->inode = reallocarray(NULL, n, sizeof(*w->inode));
 	w->held = calloc(n, sizeof(*w->held));
 	if (!w->inode || !w->held)
 		return -ENOMEM;

@@ -66,7 +66,7 @@ static struct finding *finding_new(struct eval *e, enum finding_id id, enum seve
 
 	if (out->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 16;
-		struct finding *v = realloc(out->v, cap * sizeof(*v));
+		struct finding *v = reallocarray(out->v, cap, sizeof(*v));
 		if (!v)
 			return NULL;
 		out->v = v;
@@ -87,7 +87,7 @@ static struct finding *finding_new(struct eval *e, enum finding_id id, enum seve
 
 static struct evidence *evidence_new(struct finding *f, enum evidence_kind kind)
 {
-	struct evidence *v = realloc(f->evidence, (f->n_evidence + 1) * sizeof(*v));
+	struct evidence *v = reallocarray(f->evidence, f->n_evidence + 1, sizeof(*v));
 
 	if (!v)
 		return NULL;
@@ -939,7 +939,7 @@ static int check_unlisted(struct eval *e)
 		return 0;
 	for (size_t i = 0; i < snap->units.n; i++)
 		max += snap->units.v[i].n_listen;
-	c = malloc((max ? max : 1) * sizeof(*c));
+	c = reallocarray(NULL, max ? max : 1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	for (size_t i = 0; i < snap->sockets.listeners.n; i++) {
@@ -1093,7 +1093,7 @@ static int inode_add(struct inode_list *l, uint64_t inode)
 		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
-		uint64_t *v = realloc(l->v, cap * sizeof(*v));
+		uint64_t *v = reallocarray(l->v, cap, sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		l->v = v;
@@ -1227,7 +1227,7 @@ static struct found *found_get(struct discovery *d, const char *name, const char
 		    strcmp(d->v[i].process, process ? process : "") == 0 &&
 		    (d->v[i].unit == unit || (d->v[i].unit && unit && !strcmp(d->v[i].unit, unit))))
 			return &d->v[i];
-	v = realloc(d->v, (d->n + 1) * sizeof(*v));
+	v = reallocarray(d->v, d->n + 1, sizeof(*v));
 	if (!v)
 		return NULL;
 	d->v = v;

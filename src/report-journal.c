@@ -47,7 +47,7 @@ static int fields_take(struct fields *fl, char *field)
 		return -ENOMEM;
 	if (fl->n == fl->cap) {
 		size_t cap = fl->cap ? fl->cap * 2 : 16;
-		char **v = realloc(fl->v, cap * sizeof(*v));
+		char **v = reallocarray(fl->v, cap, sizeof(*v));
 
 		if (!v) {
 			free(field);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,7 +404,8 @@ static void put_host(struct out *out, const struct report_input *in)
 	const struct snapshot *snap = in->snap;
 	const struct snapshot_kernel *k = &snap->kernel;
 	_cleanup_free_ char *reserved = NULL;
-	char value[64], path[512];
+	/* The --root path is under PATH_MAX (or it would not open), then /proc/sys/net/ipv4. */
+	char value[64], path[PATH_MAX + 64];
 
 	snprintf(value, sizeof(value), "%u %u", k->range_lo, k->range_hi);
 	snprintf(path, sizeof(path), "%s/ip_local_port_range", k->source ? k->source : "?");

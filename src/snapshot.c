@@ -173,7 +173,7 @@ int snapshot_inodes(const struct snapshot *s, uint64_t **ret, size_t *ret_n)
 
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		total += lists[l]->n;
-	v = malloc((total ? total : 1) * sizeof(*v));
+	v = reallocarray(NULL, total ? total : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)

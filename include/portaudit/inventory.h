@@ -111,7 +111,7 @@ void inventory_service_ports(const struct inventory_service *svc, enum proto p,
 			     struct portset *ret);
 
 const char *inventory_reserve_to_string(enum inventory_reserve r);
-const char *inventory_level_to_string(enum inventory_level l);
+const char *inventory_level_to_string(enum inventory_level v);
 
 /*
  * The inventory as schema-1 YAML, emitted with libyaml: loading it back yields
