@@ -266,7 +266,7 @@ static int overridden(const struct fix_plan *p, struct fix_result *res)
 int fix_execute(const struct root *r, const struct fix_plan *p, struct fix_result *res)
 {
 	bool apply = !res->dry_run && !res->no_apply && !res->offline;
-	int k = 0, write_k = 0, read_k = 0;
+	int k, write_k = 0, read_k = 0;
 
 	res->plan = p;
 	if (p->skip != FIX_SKIP_NONE)
