@@ -88,8 +88,10 @@ static void change_range(struct portset *s, unsigned lo, unsigned hi, bool set)
 		use_word(s, from);
 		use_word(s, to);
 	} else {
+		if (s->lo >= s->hi)
+			return;
 		from = MAX(from, s->lo);
-		to = MIN(to + 1, s->hi) - 1; /* may wrap below from: no word to clear */
+		to = MIN(to + 1, s->hi) - 1; /* below from when the range misses the words in use */
 	}
 	for (unsigned wi = from; wi <= to && wi < PORTSET_WORDS; wi++) {
 		unsigned first = wi == lo / 64u ? lo % 64u : 0;
