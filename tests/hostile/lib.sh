@@ -8,6 +8,12 @@ runlimit=$abs_top_builddir/tests/hostile/runlimit
 # Bounds for one run: generous, so that a busy CI host never flakes them.
 limit_s=20
 limit_rss_kib=$((256 * 1024))
+# An ASan build runs several times slower and its shadow memory counts in its
+# RSS: the same bounds, scaled for it (the normal pass checks the real ones).
+if grep -q __asan_init "$PORTAUDIT"; then
+	limit_s=$((limit_s * 6))
+	limit_rss_kib=$((limit_rss_kib * 4))
+fi
 
 # hostile_tmp NAME: a fresh scratch directory in $tmp, removed on exit.
 hostile_tmp() {

@@ -122,6 +122,15 @@ if [ -n "$cover_ok" ]; then
 	proc_err="^portaudit: cannot read '/proc/sys/net/ipv4/ip_local_port_range':"
 	proc_err="$proc_err No such file or directory$"
 	for hide in tmpfs-proc umount-proc tmpfs-sys; do
+		# ASan's runtime reads /proc/self/maps before main(): an ASan build
+		# cannot start without /proc at all.  The normal pass runs these.
+		if [ "$hide" != tmpfs-sys ] && grep -q __asan_init "$PORTAUDIT"; then
+			for _ in 1 2 3 4; do
+				tap_n=$((tap_n + 1))
+				echo "ok $tap_n # SKIP live, $hide: an ASan build cannot start without /proc"
+			done
+			continue
+		fi
 		in_live $hide
 		[ "$rc" = 2 ] && [ ! -s "$tmp/out" ]
 		ok $? "live, $hide: the audit exits 2 with nothing on stdout"
