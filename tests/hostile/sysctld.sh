@@ -143,13 +143,17 @@ audit "a 100 MB file"
 has_note "$sd/10-big.conf: cannot read: File too large, ignoring" && [ "$rss" -lt 65536 ]
 ok $? "a 100 MB file: one note naming it ($rss KiB peak RSS)"
 
+# An ASan build gets 10,000: its realloc() always moves the block, and the
+# file list grows one entry at a time, so 100,000 files cost it minutes.
+nfiles=100000
+grep -q __asan_init "$PORTAUDIT" && nfiles=10000
 base_tree "$t"
-(cd "$sd" && seq -f '%06g-empty.conf' 1 100000 | xargs touch) || exit 1
+(cd "$sd" && seq -f '%06g-empty.conf' 1 $nfiles | xargs touch) || exit 1
 printf '%s = 40100,40200,40300\n' "$key" >"$sd/99-last.conf"
-audit "100,000 files in etc/sysctl.d"
+audit "$nfiles files in etc/sysctl.d"
 winner=$(jq -r ".host.sysctl_d.keys[\"$key\"].next_boot.systemd_sysctl.from.file" "$tmp/out")
 is "$(jq '.host.sysctl_d.files | length' "$tmp/out"):$winner" \
-	"100002:/etc/sysctl.d/99-last.conf" "100,000 files: all listed, the last one wins"
+	"$((nfiles + 2)):/etc/sysctl.d/99-last.conf" "$nfiles files: all listed, the last one wins"
 
 # --- no files --------------------------------------------------------------------------
 base_tree "$t"
